@@ -1,0 +1,2 @@
+// Command line: filled in by the daemon shell.
+namespace vigil::daemon {}
