@@ -24,6 +24,9 @@ void finalize_vrrp(config::Config& config, BindContext& ctx);
 void finalize_lvs(config::Config& config, BindContext& ctx);
 
 // The effective configuration as JSON, keys in a stable order (the order of the model).
+// Conventions for every area: durations are seconds as JSON numbers (fractions allowed, e.g.
+// "advert_int": 0.01, "connect_timeout": 5) under the keepalived keyword's name with no unit
+// suffix; addresses are strings; unset optional values are null; enums are keepalived's words.
 nlohmann::ordered_json global_to_json(const config::Config& config);
 nlohmann::ordered_json vrrp_to_json(const config::Config& config);
 nlohmann::ordered_json lvs_to_json(const config::Config& config);
