@@ -15,6 +15,8 @@ struct ParseOptions {
   // Check the host as keepalived -t does (interfaces named in the file exist, scripts exist
   // and are secure). Off for unit tests of pure parsing.
   bool host_checks = true;
+  // keepalived's -e/--all-config: a missing include file is an error, not a warning.
+  bool all_config = false;
   // Bounds that keep pathological input finite.
   std::size_t max_include_depth = 32;
   std::size_t max_definition_depth = 64;

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <iosfwd>
+
+#include "daemon/options.h"
+#include "parser/parse.h"
+
+namespace vigil::daemon {
+
+parser::ParseOptions parse_options_for(const Options& options);
+
+// Writes each diagnostic as "file:line:col: severity: message" and a closing summary line.
+void print_diagnostics(const parser::ParseResult& result, std::ostream& out);
+
+// `vigild -t` and `vigild -d`: parse, report, optionally dump JSON; returns the exit code.
+int run_config_test(const Options& options);
+
+}  // namespace vigil::daemon

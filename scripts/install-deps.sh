@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every Debian package that vigil's build, tests and benchmarks need. Idempotent:
+# packages already present are skipped, and apt-get update runs only when something is missing.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format clang-tidy
+  libboost1.81-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libssl-dev
+  libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev
+  # tests: the reference peer and the lab tools
+  keepalived iproute2 time procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+# keepalived is a test peer only: never let the package's own service run on this machine.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet keepalived 2>/dev/null; then
+  "${sudo_cmd[@]}" systemctl disable --now keepalived || true
+fi
