@@ -34,6 +34,12 @@ enum class ScriptKind {
   kNotify,  // notify_*, notify FIFO scripts: a missing one is only found when it runs
   kCheck,   // MISC_CHECK misc_path
   kGlobal,  // startup_script / shutdown_script
+  // quorum_up/quorum_down of a virtual_server, notify_up/notify_down of a real_server: checked
+  // with the checker's scripts (keepalived checks them even when a VRRP interface is missing).
+  kCheckNotify,
+  // notify_fifo_script, vrrp_notify_fifo_script, lvs_notify_fifo_script: keepalived -t does not
+  // check these at all (measured: a /bin/true fifo script leaves the exit code at 0).
+  kFifo,
 };
 struct ScriptReference {
   std::string command;  // the command line as written (first word is the program)
