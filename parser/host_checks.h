@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string>
+
 #include "parser/binder.h"
 #include "parser/config/config.h"
 
@@ -10,5 +12,20 @@ namespace vigil::parser {
 // safe to run as its user. Returns true when scripts would run insecurely while
 // enable_script_security is off (keepalived's exit 6).
 bool check_host(const config::Config& config, const HostReferences& refs, Diagnostics& diag);
+
+// The parts of the configuration the host checks depend on, separated from the model so the
+// checks can be tested on their own.
+struct HostCheckSettings {
+  bool script_security = false;  // global_defs enable_script_security
+  std::string script_user;       // global_defs script_user (empty: keepalived's default)
+  std::string script_group;      // its optional group
+  SourceLocation script_user_location;
+  // keepalived's VRRP process checks its scripts only when there is a vrrp_instance.
+  bool has_vrrp_instances = true;
+  std::string search_path;  // PATH for bare program names; empty: the environment's
+  std::string default_user = "keepalived_script";  // keepalived's built-in default script user
+};
+
+bool check_host(const HostReferences& refs, const HostCheckSettings& settings, Diagnostics& diag);
 
 }  // namespace vigil::parser
