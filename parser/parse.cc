@@ -42,8 +42,10 @@ ParseResult bind_all(std::vector<Line> lines, ParseResult result, const ParseOpt
 }  // namespace
 
 ExitCode ParseResult::exit_code() const {
-  if (!diagnostics.clean()) return ExitCode::kConfigError;
+  // keepalived 2.2.7 keeps the most severe status and ranks the security violation above
+  // every other error (measured: `priority 300` plus a /bin/true vrrp_script exits 6).
   if (script_security_violation) return ExitCode::kScriptSecurity;
+  if (!diagnostics.clean()) return ExitCode::kConfigError;
   return ExitCode::kOk;
 }
 
