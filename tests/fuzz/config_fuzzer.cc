@@ -46,10 +46,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::size_t chars = 0;
   for (const auto& d : result.diagnostics.entries()) chars += d.str().size();
   if (result.diagnostics.entries().size() > vigil::parser::Diagnostics::kMaxStored) std::abort();
-  // Diagnostics promise a bound; clean() and exit_code() must agree with what was reported.
-  const auto code = result.exit_code();
-  if (!result.diagnostics.clean() && code != vigil::parser::ExitCode::kConfigError) std::abort();
-  if (result.diagnostics.has_errors() && result.diagnostics.clean()) std::abort();
+
+  // Diagnostics promise a bound; the exit code must agree with what was reported.
+  const auto& diag = result.diagnostics;
+  const bool ok = result.exit_code() == vigil::parser::ExitCode::kOk;
+  if (ok != (diag.clean() && !result.script_security_violation)) std::abort();
+  if (diag.has_errors() && diag.clean()) std::abort();
 
   // What `vigild -d` prints. nlohmann's dump() throws on strings that are not valid UTF-8, so
   // this also checks that the model never holds raw bytes the dump cannot represent.
