@@ -28,6 +28,10 @@ struct InterfaceReference {
   std::string name;
   SourceLocation location;
   std::string what;  // "vrrp_instance VI_1", "track_interface of VI_1", "ip address 10.0.0.1"
+  // keepalived -t fails on a missing interface only for VRRP uses (instance, track_interface,
+  // addresses, routes, rules); a checker's bind_if or lvs_sync_daemon's interface it does not
+  // check (measured), so for those set false: vigil then only notes a missing interface.
+  bool keepalived_checks = true;
 };
 enum class ScriptKind {
   kTrack,   // vrrp_script: keepalived disables a tracker whose script is missing (an error)
