@@ -80,6 +80,13 @@ Actual run(const fs::path& conf) {
     fs::path rel = fs::relative(fs::path(file), kCorpus, ec);
     if (!ec && !rel.empty()) file = rel.generic_string();
     shown.location.file = intern_file_name(file);
+    // Messages that point at another place ("already defined at FILE:LINE:COL") name the file
+    // as given; show it relative to the corpus too.
+    const std::string prefix = kCorpus.string() + "/";
+    for (std::size_t at = shown.message.find(prefix); at != std::string::npos;
+         at = shown.message.find(prefix, at)) {
+      shown.message.erase(at, prefix.size());
+    }
     a.diagnostics.push_back(shown.str());
   }
   return a;

@@ -91,6 +91,18 @@ TEST(HostChecks, MissingInterfaceIsAnErrorPerReference) {
                 "exist on this host"}));
 }
 
+TEST(HostChecks, InterfacesKeepalivedDoesNotCheckAreOnlyNoted) {
+  HostReferences refs;
+  refs.interfaces.push_back(iface("vigil-nx2", "bind_if of a checker", 4));
+  refs.interfaces.back().keepalived_checks = false;
+  refs.scripts.push_back(script("/bin/true", ScriptKind::kNotify, "notify_master of VI_1"));
+  Diagnostics d;
+  // Not a missing interface as far as keepalived is concerned: the VRRP scripts still count.
+  EXPECT_TRUE(check_host(refs, plain(), d));
+  EXPECT_TRUE(d.clean());
+  EXPECT_EQ(d.entries()[0].location.line, 4u);
+}
+
 TEST(HostChecks, LoopbackOnlyRefusedAsInstanceInterface) {
   HostReferences refs;
   refs.interfaces.push_back(iface("lo", "vrrp_instance VI_1", 2));
