@@ -44,7 +44,7 @@ int run_config_test(const Options& options) {
       result.script_security_violation) {
     print_diagnostics(result, *out);
   }
-  if (options.dump_conf) std::cout << parser::config_to_json(result.config).dump(2) << '\n';
+  if (options.dump_conf) std::cout << parser::config_json_text(result.config) << '\n';
   return static_cast<int>(result.exit_code());
 }
 

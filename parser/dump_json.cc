@@ -13,4 +13,9 @@ nlohmann::ordered_json config_to_json(const config::Config& config) {
   return j;
 }
 
+std::string config_json_text(const config::Config& config) {
+  return config_to_json(config).dump(2, ' ', false,
+                                     nlohmann::ordered_json::error_handler_t::replace);
+}
+
 }  // namespace vigil::parser

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <string>
+
 #include <nlohmann/json.hpp>
 
 #include "parser/config/config.h"
@@ -9,5 +11,10 @@ namespace vigil::parser {
 // The effective configuration (after defaults and inheritance) as JSON with a stable key order.
 // `vigild -d` prints it; tests and tools read it.
 nlohmann::ordered_json config_to_json(const config::Config& config);
+
+// The text `vigild -d` prints: config_to_json indented by 2. keepalived accepts any bytes in
+// strings (Latin-1 in notification_email, say); bytes that are not UTF-8 are replaced by U+FFFD
+// rather than failing the dump.
+std::string config_json_text(const config::Config& config);
 
 }  // namespace vigil::parser
