@@ -35,14 +35,15 @@ struct InterfaceReference {
 };
 enum class ScriptKind {
   kTrack,   // vrrp_script: keepalived disables a tracker whose script is missing (an error)
-  kNotify,  // notify_*, notify FIFO scripts: a missing one is only found when it runs
+  kNotify,  // notify_* of instances and sync groups, vrrp_notify_fifo_script: VRRP process
   kCheck,   // MISC_CHECK misc_path
   kGlobal,  // startup_script / shutdown_script
-  // quorum_up/quorum_down of a virtual_server, notify_up/notify_down of a real_server: checked
-  // with the checker's scripts (keepalived checks them even when a VRRP interface is missing).
+  // quorum_up/quorum_down of a virtual_server, notify_up/notify_down of a real_server,
+  // lvs_notify_fifo_script: checked with the checker's scripts (keepalived checks them even when
+  // a VRRP interface is missing, and only when there is a virtual_server).
   kCheckNotify,
-  // notify_fifo_script, vrrp_notify_fifo_script, lvs_notify_fifo_script: keepalived -t does not
-  // check these at all (measured: a /bin/true fifo script leaves the exit code at 0).
+  // notify_fifo_script: both processes check it, so it counts when there is a vrrp_instance or
+  // a virtual_server (measured: /bin/true with neither leaves the exit code at 0, with either 6).
   kFifo,
 };
 struct ScriptReference {
