@@ -1,14 +1,15 @@
 #!/bin/bash
 # Agreement with Debian's keepalived 2.2.7: `keepalived -t -f F` and `vigild -t -f F` must give
 # the same class of exit code (0 clean, 5 configuration error, 6 script security) for every
-# Debian sample and every corpus case. They run in a private network namespace with the
+# Debian sample, every parser corpus case and every host-check case (tests/interop/host_cases,
+# whose first line `! exit N` states keepalived's measured exit code). They run in a private network namespace with the
 # interfaces the samples name (eth0..eth3, two veth pairs), so host checks see the same host.
 #
 # A corpus case whose .expected has a `# stricter: reason` line is one where vigil deliberately
 # differs: keepalived is not run on it (it may loop or exhaust memory) and vigild must give the
 # .expected exit code.
 #
-# usage: keepalived_agreement.sh VIGILD [CORPUS_DIR [SAMPLES_DIR]]
+# usage: keepalived_agreement.sh VIGILD [CORPUS_DIR [SAMPLES_DIR [HOST_CASES_DIR]]]
 # Exit: 0 all agree, 1 disagreement, 77 skipped (not root, no keepalived, no namespaces).
 set -u
 
@@ -16,6 +17,7 @@ readonly SKIP=77
 vigild=${1:?usage: $0 VIGILD [CORPUS_DIR [SAMPLES_DIR]]}
 corpus=${2:-$(dirname "$0")/../parser/data/corpus}
 samples=${3:-/usr/share/doc/keepalived/samples}
+host_cases=${4:-$(dirname "$0")/host_cases}
 timeout_s=${AGREEMENT_TIMEOUT:-20}
 
 skip() {
@@ -61,6 +63,8 @@ check_file() {
   if [ -n "$expected_file" ] && [ -f "$expected_file" ]; then
     stricter=$(grep -m1 '^# stricter:' "$expected_file" | sed 's/^# stricter: *//')
     expected_exit=$(grep -m1 '^exit ' "$expected_file" | awk '{print $2}')
+  else
+    expected_exit=$(head -n1 "$file" | sed -n 's/^! exit \([0-9]\).*/\1/p')
   fi
   local v k
   v=$(class_of "$(run_in_ns "$vigild" -t -f "$file")")
@@ -90,6 +94,9 @@ for f in "$samples"/keepalived.conf.*; do
 done
 for f in "$corpus"/*.conf; do
   check_file "$(readlink -f "$f")" "${f%.conf}.expected"
+done
+for f in "$host_cases"/*.conf; do
+  check_file "$(readlink -f "$f")" ""
 done
 
 echo "$checked files, $failures disagreements"
