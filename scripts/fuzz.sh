@@ -7,8 +7,6 @@
 #   FUZZ_FRESH=1     forget the corpus grown by earlier runs and start from the seeds again
 #   FUZZ_ARGS        extra libFuzzer flags, e.g. FUZZ_ARGS="-jobs=4 -workers=4", or
 #                    FUZZ_ARGS="-fork=2 -ignore_crashes=1" to collect every finding in one run
-#   VIGIL_FUZZ_LENIENT_JSON=1  let the harness dump JSON leniently (fuzz past a known finding;
-#                    see tests/fuzz/README.md)
 #
 # The working corpus (build/fuzz/corpus) is a copy: keepalived's sample configurations, our own
 # seeds (tests/fuzz/seeds) and every saved reproducer (tests/fuzz/regressions), plus whatever
