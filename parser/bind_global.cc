@@ -216,8 +216,7 @@ void mcast_group(const Node& n, BindContext& ctx, GlobalDefs& g) {
   if (!line_args(n, ctx, 1, 1)) return;
   auto a = parse_address(n, 0, ctx);
   if (!a) return;
-  // keepalived stores whatever parses; a unicast or wrong-family group would silently break
-  // multicast adverts, so vigil rejects it.
+  // keepalived skips a group that is not multicast ("is not multicast. Skipping").
   const bool want_v4 = n.keyword() == "vrrp_mcast_group4";
   if (a->is_v4() != want_v4 || !a->is_multicast()) {
     ctx.diag.error(n.arg(0).location, q(n.keyword()) + ": invalid value " + q(n.arg(0).text) +
@@ -552,9 +551,9 @@ void finalize_global(config::Config& config, BindContext& ctx) {
   };
   add_script(g.startup_script, ScriptKind::kGlobal, "startup_script");
   add_script(g.shutdown_script, ScriptKind::kGlobal, "shutdown_script");
-  add_script(g.notify_fifo.script, ScriptKind::kNotify, "notify_fifo_script");
-  add_script(g.vrrp_notify_fifo.script, ScriptKind::kNotify, "vrrp_notify_fifo_script");
-  add_script(g.lvs_notify_fifo.script, ScriptKind::kNotify, "lvs_notify_fifo_script");
+  add_script(g.notify_fifo.script, ScriptKind::kFifo, "notify_fifo_script");
+  add_script(g.vrrp_notify_fifo.script, ScriptKind::kFifo, "vrrp_notify_fifo_script");
+  add_script(g.lvs_notify_fifo.script, ScriptKind::kFifo, "lvs_notify_fifo_script");
 
   // keepalived: "the FIFO names must all be different".
   const config::NotifyFifo* fifos[] = {&g.notify_fifo, &g.vrrp_notify_fifo, &g.lvs_notify_fifo};
@@ -567,8 +566,9 @@ void finalize_global(config::Config& config, BindContext& ctx) {
     }
   }
   if (g.lvs_sync_daemon) {
+    // keepalived -t does not check this interface (measured).
     ctx.host.interfaces.push_back(
-        {g.lvs_sync_daemon->interface, g.lvs_sync_daemon->location, "lvs_sync_daemon"});
+        {g.lvs_sync_daemon->interface, g.lvs_sync_daemon->location, "lvs_sync_daemon", false});
   }
 }
 

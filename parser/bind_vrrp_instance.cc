@@ -92,9 +92,12 @@ void use_vmac(const Node& n, BindContext& ctx, T& t) {
     const Token& a = n.arg(i);
     if (a.text.find(':') != std::string::npos) {
       // A MAC address (interface names cannot contain ':'); 5 octets means "VRID last".
-      bool ok = a.text.find_first_not_of("0123456789abcdefABCDEF:") == std::string::npos;
+      std::string mac = a.text;
+      const bool trailing = mac.back() == ':';  // "aa:bb:cc:dd:ee:" means 5 octets too
+      if (trailing) mac.pop_back();
+      bool ok = mac.find_first_not_of("0123456789abcdefABCDEF:") == std::string::npos;
       std::size_t octets = 0, len = 0;
-      for (char c : a.text + ":") {
+      for (char c : mac + ":") {
         if (c == ':') {
           ok = ok && len >= 1 && len <= 2;
           ++octets;
@@ -103,8 +106,7 @@ void use_vmac(const Node& n, BindContext& ctx, T& t) {
           ++len;
         }
       }
-      if (a.text.back() == ':') --octets;  // "aa:bb:cc:dd:ee:" means 5 octets too
-      ok = ok && (octets == 5 || octets == 6);
+      ok = ok && (octets == 5 || (octets == 6 && !trailing));
       if (!t.inst.vmac_mac.empty()) {
         ctx.diag.error(a.location,
                        "VMAC interface address already specified; ignoring " + q(a.text));

@@ -654,9 +654,10 @@ void finalize_vrrp(config::Config& config, BindContext& ctx) {
   }
   if (config.global.lvs_sync_daemon && !config.global.lvs_sync_daemon->instance.empty() &&
       find_instance(config, config.global.lvs_sync_daemon->instance) == nullptr) {
-    ctx.diag.warning(config.global.lvs_sync_daemon->location,
-                     "unable to find vrrp_instance " + q(config.global.lvs_sync_daemon->instance) +
-                         " for lvs_sync_daemon; clearing the lvs_sync_daemon configuration");
+    // keepalived clears the setting when it starts the sync daemon; -t does not report it.
+    notice(ctx, config.global.lvs_sync_daemon->location,
+           "unable to find vrrp_instance " + q(config.global.lvs_sync_daemon->instance) +
+               " for lvs_sync_daemon; clearing the lvs_sync_daemon configuration");
     config.global.lvs_sync_daemon.reset();
   }
   record_scripts(config, ctx);
