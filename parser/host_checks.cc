@@ -4,13 +4,16 @@
 //    per reference, then "Non-existent interface specified in configuration": exit 5. The VRRP
 //    side stops there, so its scripts are never checked (exit 5 even with insecure scripts);
 //    the checker side is checked first and can still make it 6.
+//    A checker's bind_if and lvs_sync_daemon's interface are not checked (exit 0).
 //  - `interface lo` for a vrrp_instance is refused; `lo` in track_interface or as a VIP's
 //    `dev` is fine.
 //  - without enable_script_security, any script that exists (executable or not) makes the exit
 //    code 6, overriding other errors; missing scripts do not count. vrrp_script, notify*, sync
-//    group notify, MISC_CHECK, quorum_up/down, notify_up/down and startup/shutdown scripts count;
-//    notify FIFO scripts and `</dev/tcp/...` commands do not. VRRP scripts only count when
-//    there is a vrrp_instance.
+//    group notify, MISC_CHECK, quorum_up/down, notify_up/down, startup/shutdown and notify FIFO
+//    scripts count; `</dev/tcp/...` commands do not. VRRP scripts (vrrp_notify_fifo_script
+//    included) only count when there is a vrrp_instance, checker scripts
+//    (lvs_notify_fifo_script included) only when there is a virtual_server, notify_fifo_script
+//    when there is either.
 //  - a vrrp_script whose program is missing: "Disabling track script chk since not
 //    found/accessible", exit 5. A missing notify, MISC_CHECK or startup script: exit 0.
 //  - with enable_script_security, the default user is `keepalived_script`; when it does not
@@ -37,6 +40,10 @@
 
 namespace vigil::parser {
 namespace {
+
+void note(Diagnostics& diag, const SourceLocation& at, std::string message) {
+  diag.add({Severity::kWarning, at, std::move(message), Impact::kInformational});
+}
 
 enum class InterfaceState { kMissing, kLoopback, kPresent };
 
@@ -69,9 +76,14 @@ bool check_interfaces(const HostReferences& refs, Diagnostics& diag) {
     if (it == cache.end()) it = cache.emplace(ref.name, interface_state(ref.name)).first;
     switch (it->second) {
       case InterfaceState::kMissing:
-        diag.error(ref.location,
-                   "interface '" + ref.name + "' for " + ref.what + " does not exist on this host");
-        missing = true;
+        if (ref.keepalived_checks) {
+          diag.error(ref.location, "interface '" + ref.name + "' for " + ref.what +
+                                       " does not exist on this host");
+          missing = true;
+        } else {
+          note(diag, ref.location,
+               "interface '" + ref.name + "' for " + ref.what + " does not exist on this host");
+        }
         break;
       case InterfaceState::kLoopback:
         if (is_instance_interface(ref)) {
@@ -129,7 +141,7 @@ std::pair<std::string, std::string> split_user(std::string_view text) {
 }
 
 // Which keepalived process checks a script: it decides when the check happens at all.
-enum class Side { kVrrp, kChecker, kGlobal, kNone };
+enum class Side { kVrrp, kChecker, kBoth, kGlobal };
 
 Side side_of(ScriptKind kind) {
   switch (kind) {
@@ -142,13 +154,9 @@ Side side_of(ScriptKind kind) {
     case ScriptKind::kGlobal:
       return Side::kGlobal;
     case ScriptKind::kFifo:
-      return Side::kNone;
+      return Side::kBoth;
   }
-  return Side::kNone;
-}
-
-void note(Diagnostics& diag, const SourceLocation& at, std::string message) {
-  diag.add({Severity::kWarning, at, std::move(message), Impact::kInformational});
+  return Side::kGlobal;
 }
 
 class ScriptChecker {
@@ -160,12 +168,15 @@ class ScriptChecker {
     resolve_default_identity();
   }
 
-  void check(const ScriptReference& s, bool vrrp_checked) {
+  // `vrrp_checked` / `checker_checked`: whether keepalived's VRRP / checker process gets as far
+  // as checking its scripts.
+  void check(const ScriptReference& s, bool vrrp_checked, bool checker_checked) {
     const Side side = side_of(s.kind);
-    if (side == Side::kNone) return;
     std::optional<ScriptIdentity> who = identity_for(s);
     if (!who) return;
     if (side == Side::kVrrp && !vrrp_checked) return;
+    if (side == Side::kChecker && !checker_checked) return;
+    if (side == Side::kBoth && !vrrp_checked && !checker_checked) return;
     ScriptInspection r = inspect_script(s.command, *who, search_path_);
     const std::string shown = "'" + program_of(s.command) + "'";
     switch (r.state) {
@@ -271,15 +282,14 @@ class ScriptChecker {
   std::string first_what_;
 };
 
-HostCheckSettings settings_from(const config::Config& config, const HostReferences& refs) {
+HostCheckSettings settings_from(const config::Config& config) {
   HostCheckSettings s;
-  // TODO(corpus): read enable_script_security / script_user from config.global and the
-  // instance list from config.vrrp once the global/VRRP model defines them.
-  (void)config;
-  s.has_vrrp_instances = false;
-  for (const InterfaceReference& ref : refs.interfaces) {
-    if (is_instance_interface(ref)) s.has_vrrp_instances = true;
-  }
+  s.script_security = config.global.enable_script_security;
+  s.script_user = config.global.script_user;
+  s.script_group = config.global.script_group;
+  s.script_user_location = config.global.location;
+  s.has_vrrp_instances = !config.vrrp.instances.empty();
+  // TODO(corpus): `!config.lvs.virtual_servers.empty()` once the LVS model is in.
   return s;
 }
 
@@ -291,12 +301,14 @@ bool check_host(const HostReferences& refs, const HostCheckSettings& settings, D
   // keepalived runs the checker's checks before the VRRP side, and the VRRP side stops at a
   // missing interface before it looks at its scripts.
   const bool vrrp_checked = settings.has_vrrp_instances && !missing_interface;
-  for (const ScriptReference& s : refs.scripts) checker.check(s, vrrp_checked);
+  for (const ScriptReference& s : refs.scripts) {
+    checker.check(s, vrrp_checked, settings.has_virtual_servers);
+  }
   return checker.violation();
 }
 
 bool check_host(const config::Config& config, const HostReferences& refs, Diagnostics& diag) {
-  return check_host(refs, settings_from(config, refs), diag);
+  return check_host(refs, settings_from(config), diag);
 }
 
 }  // namespace vigil::parser

@@ -22,6 +22,8 @@ struct HostCheckSettings {
   SourceLocation script_user_location;
   // keepalived's VRRP process checks its scripts only when there is a vrrp_instance.
   bool has_vrrp_instances = true;
+  // Likewise the checker process and virtual_server.
+  bool has_virtual_servers = true;
   std::string search_path;  // PATH for bare program names; empty: the environment's
   std::string default_user = "keepalived_script";  // keepalived's built-in default script user
 };

@@ -163,11 +163,27 @@ TEST(HostChecks, RedirectionIsNotAScript) {
   EXPECT_TRUE(d.entries().empty());
 }
 
-TEST(HostChecks, FifoScriptsAreNotChecked) {
+TEST(HostChecks, FifoScriptCountsWhenEitherProcessRuns) {
   HostReferences refs;
   refs.scripts.push_back(script("/bin/true", ScriptKind::kFifo, "notify_fifo_script"));
+  HostCheckSettings neither = plain();
+  neither.has_vrrp_instances = false;
+  neither.has_virtual_servers = false;
   Diagnostics d;
-  EXPECT_FALSE(check_host(refs, plain(), d));
+  EXPECT_FALSE(check_host(refs, neither, d));
+  HostCheckSettings lvs_only = neither;
+  lvs_only.has_virtual_servers = true;
+  Diagnostics d2;
+  EXPECT_TRUE(check_host(refs, lvs_only, d2));
+}
+
+TEST(HostChecks, CheckerScriptsNeedAVirtualServer) {
+  HostReferences refs;
+  refs.scripts.push_back(script("/bin/true", ScriptKind::kCheckNotify, "lvs_notify_fifo_script"));
+  HostCheckSettings vrrp_only = plain();
+  vrrp_only.has_virtual_servers = false;
+  Diagnostics d;
+  EXPECT_FALSE(check_host(refs, vrrp_only, d));
 }
 
 TEST(HostChecks, VrrpScriptsNeedAnInstanceAndAllInterfaces) {
