@@ -235,8 +235,27 @@ void expand_smtp_hosts(RealServer& rs) {
   rs.checkers = std::move(out);
 }
 
-void finalize_checkers(const VirtualServer& vs, RealServer& rs, BindContext& ctx) {
+// FILE_CHECK takes the weight of its track_file unless it gives one (check_file.c).
+bool settle_file_check(const config::Config& config, Checker& ch, BindContext& ctx) {
+  auto& f = std::get<config::FileCheck>(ch.details);
+  for (const auto& tf : config.vrrp.track_files) {
+    if (tf.name != f.track_file) continue;
+    if (!f.weight) {
+      f.weight = tf.weight;
+      f.reverse = tf.weight_reverse;
+    }
+    return true;
+  }
+  ctx.diag.error(ch.location, "FILE_CHECK: no track_file '" + f.track_file + "' is defined");
+  return false;
+}
+
+void finalize_checkers(const config::Config& config, const VirtualServer& vs, RealServer& rs,
+                       BindContext& ctx) {
   expand_smtp_hosts(rs);
+  std::erase_if(rs.checkers, [&](Checker& ch) {
+    return ch.type == CheckerType::kFile && !settle_file_check(config, ch, ctx);
+  });
   int dynamic_misc = 0;
   for (auto& ch : rs.checkers) {
     if (ch.type == CheckerType::kFile) continue;  // no timing settings
@@ -331,8 +350,15 @@ void fix_ports(VirtualServer& vs, const VirtualServerGroup* group, BindContext& 
   }
 }
 
-void finalize_virtual_server(VirtualServer& vs, const VirtualServerGroup* group, BindContext& ctx) {
+void finalize_virtual_server(const config::Config& config, VirtualServer& vs,
+                             const VirtualServerGroup* group, BindContext& ctx) {
   check_service(vs, group, ctx);
+  // smtp_alert (validate_check_config): global smtp_alert_checker, else smtp_alert, else off
+  // for a virtual server and on for a real server (keepalived keeps that for compatibility).
+  const auto& global = config.global;
+  const std::optional<bool> global_alert =
+      global.smtp_alert_checker ? global.smtp_alert_checker : global.smtp_alert;
+  if (!vs.smtp_alert) vs.smtp_alert = global_alert.value_or(false);
   auto default_forwarding = [&]() -> config::ForwardingMethod {
     if (!vs.forwarding) {
       ctx.diag.warning(vs.location, vs_label(vs) + ": no 'lvs_method' set; defaulting to NAT");
@@ -352,6 +378,7 @@ void finalize_virtual_server(VirtualServer& vs, const VirtualServerGroup* group,
     if (!rs.delay_before_retry) rs.delay_before_retry = vs.delay_before_retry;
     if (!rs.weight) rs.weight = vs.weight;
     if (!rs.virtualhost) rs.virtualhost = vs.virtualhost;
+    if (!rs.smtp_alert) rs.smtp_alert = global_alert.value_or(true);
     weight_sum += *rs.weight;
   }
   if (vs.sorry_server && !vs.sorry_server->forwarding) {
@@ -383,7 +410,7 @@ void finalize_virtual_server(VirtualServer& vs, const VirtualServerGroup* group,
                            " but its inhibit setting differs; using the real server's");
       vs.sorry_server->inhibit = *rs.inhibit_on_failure;
     }
-    finalize_checkers(vs, rs, ctx);
+    finalize_checkers(config, vs, rs, ctx);
   }
   if (vs.quorum > weight_sum) {
     ctx.diag.warning(vs.location, vs_label(vs) + ": quorum " + std::to_string(vs.quorum) +
@@ -439,7 +466,7 @@ void finalize_lvs(config::Config& config, BindContext& ctx) {
       it = list.erase(it);
       continue;
     }
-    finalize_virtual_server(vs, group, ctx);
+    finalize_virtual_server(config, vs, group, ctx);
     ++it;
   }
   // Two definitions of one IPVS service. keepalived -t passes the file (exit 0) and then both

@@ -118,7 +118,7 @@ struct PingCheck {};
 
 struct FileCheck {
   std::string track_file;
-  // Unset: the track_file's own weight.
+  // Unset until finalize, which takes the track_file's own weight and reverse.
   std::optional<std::int32_t> weight;
   bool reverse = false;
 };

@@ -106,8 +106,7 @@ struct RealServer {
   std::optional<Duration> warmup;              // unset: the checker's delay_loop
   std::optional<Duration> delay_loop;          // default: the VS's
   std::optional<Duration> connect_timeout;     // default: the VS's
-  // keepalived: explicit, else global smtp_alert_checker / smtp_alert, else true. Null in the
-  // model means "as global_defs says" until global_defs carries those settings.
+  // keepalived: explicit, else global smtp_alert_checker / smtp_alert, else true.
   std::optional<bool> smtp_alert;
   std::optional<std::string> virtualhost;  // default: the VS's
   std::vector<Checker> checkers;

@@ -48,6 +48,13 @@ TEST(BindCheckers, TcpDefaults) {
   EXPECT_EQ(c["retry"], 1);
   EXPECT_EQ(c["delay_before_retry"], 1);
   EXPECT_EQ(c["alpha"], false);
+  // keepalived's smtp_alert defaults without global settings: off for the virtual server,
+  // on for the real server.
+  auto v = lvs_to_json(r.config)["virtual_servers"][0];
+  EXPECT_EQ(v["smtp_alert"], false);
+  EXPECT_EQ(v["real_servers"][0]["smtp_alert"], true);
+  auto g = parse("global_defs {\n  smtp_alert_checker off\n}\n" + rs(""));
+  EXPECT_EQ(lvs_to_json(g.config)["virtual_servers"][0]["real_servers"][0]["smtp_alert"], false);
 }
 
 TEST(BindCheckers, InheritanceVirtualToRealToChecker) {
@@ -259,20 +266,27 @@ TEST(BindCheckers, SmtpHostsBecomeCheckers) {
 }
 
 TEST(BindCheckers, FileCheck) {
-  auto r =
-      parse(rs("    FILE_CHECK {\n      track_file f1\n      weight -5 reverse\n    }\n"
-               "    FILE_CHECK {\n      weight 2147483648\n      retry 3\n    }\n"));
+  std::string track = "track_file f1 {\n  file /run/f1\n  weight 3 reverse\n}\n";
+  auto r = parse(track + rs("    FILE_CHECK {\n      track_file f1\n      weight -5\n    }\n"
+                            "    FILE_CHECK {\n      track_file f1\n    }\n"
+                            "    FILE_CHECK {\n      weight 2147483648\n      retry 3\n    }\n"
+                            "    FILE_CHECK {\n      track_file nope\n    }\n"));
   EXPECT_EQ(diags(r),
-            (Strings{"t.conf:12:14: error: 'weight': invalid value '2147483648' (expected an "
+            (Strings{"t.conf:19:14: error: 'weight': invalid value '2147483648' (expected an "
                      "integer -2147483647..2147483647)",
-                     "t.conf:13:7: warning: unknown keyword 'retry' in FILE_CHECK",
-                     "t.conf:11:5: warning: FILE_CHECK has no 'track_file'; the checker is "
-                     "ignored"}));
-  auto c = checker(r);
-  EXPECT_EQ(c["track_file"], "f1");
-  EXPECT_EQ(c["weight"], -5);
-  EXPECT_EQ(c["reverse"], true);
-  EXPECT_FALSE(c.contains("delay_loop"));
+                     "t.conf:20:7: warning: unknown keyword 'retry' in FILE_CHECK",
+                     "t.conf:18:5: warning: FILE_CHECK has no 'track_file'; the checker is "
+                     "ignored",
+                     "t.conf:22:5: error: FILE_CHECK: no track_file 'nope' is defined"}));
+  auto a = checker(r, 0);
+  EXPECT_EQ(a["track_file"], "f1");
+  EXPECT_EQ(a["weight"], -5);
+  EXPECT_EQ(a["reverse"], false);
+  EXPECT_FALSE(a.contains("delay_loop"));
+  auto b = checker(r, 1);
+  EXPECT_EQ(b["weight"], 3);  // the track_file's
+  EXPECT_EQ(b["reverse"], true);
+  EXPECT_EQ(r.config.lvs.virtual_servers[0].real_servers[0].checkers.size(), 2u);
 }
 
 TEST(BindCheckers, BfdCheckIsUnsupportedAndClean) {
