@@ -251,6 +251,8 @@ class ScriptChecker {
   std::optional<ScriptIdentity> identity_for(const ScriptReference& s) {
     if (!s.user.empty()) {
       auto [user, group] = split_user(s.user);
+      // Binders may copy the global script_user into the reference; it was reported once.
+      if (user == settings_.script_user && !default_identity_) return std::nullopt;
       auto id = lookup_identity(user, group);
       if (!id) diag_.error(s.location, "unknown user or group '" + s.user + "' for " + s.what);
       return id;
@@ -289,7 +291,7 @@ HostCheckSettings settings_from(const config::Config& config) {
   s.script_group = config.global.script_group;
   s.script_user_location = config.global.location;
   s.has_vrrp_instances = !config.vrrp.instances.empty();
-  // TODO(corpus): `!config.lvs.virtual_servers.empty()` once the LVS model is in.
+  s.has_virtual_servers = !config.lvs.virtual_servers.empty();
   return s;
 }
 
