@@ -52,8 +52,9 @@ const ConnKeyword kConnectionKeywords[] = {
          return;
        }
        co.bind_if = name;
-       c.host.interfaces.push_back(
-           InterfaceReference{name, n.arg(0).location, "bind_if of a checker"});
+       // keepalived -t does not check bind_if; vigil says so, without changing the exit code.
+       c.host.interfaces.push_back(InterfaceReference{
+           name, n.arg(0).location, "bind_if of a checker", /*keepalived_checks=*/false});
      }},
     {"connect_timeout",
      [](const Node& n, BindContext& c, ConnectionOptions& co) {

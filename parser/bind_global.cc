@@ -552,8 +552,10 @@ void finalize_global(config::Config& config, BindContext& ctx) {
   add_script(g.startup_script, ScriptKind::kGlobal, "startup_script");
   add_script(g.shutdown_script, ScriptKind::kGlobal, "shutdown_script");
   add_script(g.notify_fifo.script, ScriptKind::kFifo, "notify_fifo_script");
-  add_script(g.vrrp_notify_fifo.script, ScriptKind::kFifo, "vrrp_notify_fifo_script");
-  add_script(g.lvs_notify_fifo.script, ScriptKind::kFifo, "lvs_notify_fifo_script");
+  // keepalived checks the VRRP FIFO's script in its VRRP process (counted only with a
+  // vrrp_instance) and the LVS FIFO's in its checker process (only with a virtual_server).
+  add_script(g.vrrp_notify_fifo.script, ScriptKind::kNotify, "vrrp_notify_fifo_script");
+  add_script(g.lvs_notify_fifo.script, ScriptKind::kCheckNotify, "lvs_notify_fifo_script");
 
   // keepalived: "the FIFO names must all be different".
   const config::NotifyFifo* fifos[] = {&g.notify_fifo, &g.vrrp_notify_fifo, &g.lvs_notify_fifo};
