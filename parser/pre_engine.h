@@ -63,6 +63,10 @@ class PreprocessorEngine {
     std::size_t pos = 0;
     LineOrigin origin;
     std::uint32_t column = 0;
+    // How many multi-line expansions produced the line that started this one: a definition
+    // whose last line uses itself recurses without nesting (the first expansion is done when
+    // the second starts), so the stack alone cannot see it.
+    std::size_t generation = 1;
   };
   struct MultilineSaved {
     MultilineCursor cursor;
@@ -121,6 +125,7 @@ class PreprocessorEngine {
   std::vector<MultilineSaved> multiline_stack_;
   std::size_t multiline_seq_depth_ = 0;
   std::size_t multiline_lines_ = 0;
+  std::size_t line_generation_ = 0;   // generation of the multi-line expansion buf_ came from
   bool substitution_failed_ = false;  // replace_params() hit a bound (already reported)
 
   PreText buf_;

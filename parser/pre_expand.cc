@@ -120,8 +120,15 @@ bool PreprocessorEngine::replace_params(PreText& t, std::size_t max_len) {
         }
         multiline_stack_.push_back(MultilineSaved{std::move(*multiline_), multiline_seq_depth_});
       }
+      if (line_generation_ + 1 > options_.max_definition_depth) {
+        diag_.error(at, "multi-line definition " + name + " expands itself more than " +
+                            std::to_string(options_.max_definition_depth) +
+                            " times in a row (recursive definition?)");
+        substitution_failed_ = true;
+        return false;
+      }
       multiline_seq_depth_ = seqs_.size();
-      multiline_ = MultilineCursor{shared, rest, origin_, column};
+      multiline_ = MultilineCursor{shared, rest, origin_, column, line_generation_ + 1};
     }
     found = true;
     const bool stop = [&] {

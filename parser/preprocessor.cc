@@ -144,6 +144,7 @@ bool PreprocessorEngine::read_line() {
       const std::string& text = *cursor.text;
       const std::size_t nl = text.find('\n', cursor.pos);
       origin_ = cursor.origin;
+      line_generation_ = cursor.generation;
       if (nl == std::string::npos) {
         buf_.assign_uniform(std::string_view(text).substr(cursor.pos), cursor.column);
         if (!multiline_stack_.empty()) {
@@ -161,6 +162,7 @@ bool PreprocessorEngine::read_line() {
       }
     } else {
       bool got = false;
+      line_generation_ = 0;
       while (next_physical_line()) {
         if (buf_.empty()) {
           // Only a truly empty line ends a multi-line definition.
