@@ -19,8 +19,8 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   for (std::size_t i = 1; i <= a.size(); ++i) {
     for (std::size_t j = 1; j <= b.size(); ++j) {
       std::size_t cost = lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1;
-      std::size_t v = std::min({d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1,
-                                d[(i - 1) * w + j - 1] + cost});
+      std::size_t v =
+          std::min({d[(i - 1) * w + j] + 1, d[i * w + j - 1] + 1, d[(i - 1) * w + j - 1] + cost});
       if (i > 1 && j > 1 && lower(a[i - 1]) == lower(b[j - 2]) &&
           lower(a[i - 2]) == lower(b[j - 1])) {
         v = std::min(v, d[(i - 2) * w + j - 2] + 1);
@@ -42,7 +42,13 @@ std::string_view suggest(std::string_view word, std::span<const std::string_view
   std::size_t limit = std::clamp<std::size_t>(word.size() / 4, 1, 3);
   std::string_view best;
   std::size_t best_distance = limit + 1;
+  // No keyword is longer than 40 characters; a longer word has nothing close, and the distance
+  // is quadratic in the lengths (a file of long junk words must not take minutes).
+  if (word.size() > 64) return best;
   for (auto c : candidates) {
+    const std::size_t gap =
+        word.size() > c.size() ? word.size() - c.size() : c.size() - word.size();
+    if (gap > limit) continue;  // the distance is at least the difference in length
     std::size_t d = edit_distance(word, c);
     if (d < best_distance) {
       best = c;
@@ -128,8 +134,8 @@ bool have_arg(const Node& node, std::size_t arg, BindContext& ctx) {
 void report_range(const Node& node, std::size_t arg, const std::string& expected,
                   BindContext& ctx) {
   ctx.diag.error(node.arg(arg).location, keyword_of(node) + ": invalid value " +
-                                             quoted(node.arg(arg).text) + " (expected " +
-                                             expected + ")");
+                                             quoted(node.arg(arg).text) + " (expected " + expected +
+                                             ")");
 }
 
 }  // namespace
@@ -141,8 +147,7 @@ std::optional<std::int64_t> parse_int(const Node& node, std::size_t arg, std::in
   std::int64_t v = 0;
   auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
   if (t.empty() || ec != std::errc() || ptr != t.data() + t.size() || v < min || v > max) {
-    report_range(node, arg,
-                 "an integer " + std::to_string(min) + ".." + std::to_string(max), ctx);
+    report_range(node, arg, "an integer " + std::to_string(min) + ".." + std::to_string(max), ctx);
     return std::nullopt;
   }
   return v;
@@ -155,8 +160,7 @@ std::optional<std::uint64_t> parse_uint(const Node& node, std::size_t arg, std::
   std::uint64_t v = 0;
   auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
   if (t.empty() || ec != std::errc() || ptr != t.data() + t.size() || v < min || v > max) {
-    report_range(node, arg,
-                 "an integer " + std::to_string(min) + ".." + std::to_string(max), ctx);
+    report_range(node, arg, "an integer " + std::to_string(min) + ".." + std::to_string(max), ctx);
     return std::nullopt;
   }
   return v;
@@ -190,14 +194,17 @@ std::optional<std::chrono::microseconds> parse_seconds(const Node& node, std::si
   bool ok = !t.empty();
   std::size_t i = 0;
   for (; ok && i < t.size() && t[i] != '.'; ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(t[i])) || whole > 1'000'000'000) ok = false;
-    else whole = whole * 10 + (t[i] - '0');
+    if (!std::isdigit(static_cast<unsigned char>(t[i])) || whole > 1'000'000'000)
+      ok = false;
+    else
+      whole = whole * 10 + (t[i] - '0');
   }
   if (ok && i < t.size()) {  // at '.'
     ++i;
     if (i == t.size() && i == 1) ok = false;  // "." alone
     for (; ok && i < t.size(); ++i) {
-      if (!std::isdigit(static_cast<unsigned char>(t[i])) || frac_digits == 6) ok = false;
+      if (!std::isdigit(static_cast<unsigned char>(t[i])) || frac_digits == 6)
+        ok = false;
       else {
         frac = frac * 10 + (t[i] - '0');
         ++frac_digits;
@@ -242,8 +249,7 @@ std::optional<bool> parse_flag(const Node& node, std::size_t arg, BindContext& c
   return std::nullopt;
 }
 
-std::optional<core::IpAddress> parse_address(const Node& node, std::size_t arg,
-                                             BindContext& ctx) {
+std::optional<core::IpAddress> parse_address(const Node& node, std::size_t arg, BindContext& ctx) {
   if (!have_arg(node, arg, ctx)) return std::nullopt;
   auto a = core::parse_ip_address(node.arg(arg).text);
   if (!a) report_range(node, arg, "an IPv4 or IPv6 address", ctx);
