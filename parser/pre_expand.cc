@@ -108,6 +108,15 @@ bool PreprocessorEngine::replace_params(PreText& t, std::size_t max_len) {
     }
 
     if (rest != std::string_view::npos) {
+      // Checked before the running expansion is saved below: returning after the save would
+      // leave multiline_ holding a moved-from cursor.
+      if (line_generation_ + 1 > options_.max_definition_depth) {
+        diag_.error(at, "multi-line definition " + name + " expands itself more than " +
+                            std::to_string(options_.max_definition_depth) +
+                            " times in a row (recursive definition?)");
+        substitution_failed_ = true;
+        return false;
+      }
       // The remaining lines are read after this one. A multi-line expansion already running
       // resumes when this one is done.
       if (multiline_) {
@@ -119,13 +128,6 @@ bool PreprocessorEngine::replace_params(PreText& t, std::size_t max_len) {
           return false;
         }
         multiline_stack_.push_back(MultilineSaved{std::move(*multiline_), multiline_seq_depth_});
-      }
-      if (line_generation_ + 1 > options_.max_definition_depth) {
-        diag_.error(at, "multi-line definition " + name + " expands itself more than " +
-                            std::to_string(options_.max_definition_depth) +
-                            " times in a row (recursive definition?)");
-        substitution_failed_ = true;
-        return false;
       }
       multiline_seq_depth_ = seqs_.size();
       multiline_ = MultilineCursor{shared, rest, origin_, column, line_generation_ + 1};

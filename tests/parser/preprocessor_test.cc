@@ -175,6 +175,12 @@ TEST(Preprocessor, RecursiveMultilineDefinitionStops) {
   EXPECT_TRUE(has_error(diag, "expands itself more than 64 times in a row"));
   EXPECT_LE(lines.size(), 2u * 64);
 
+  // The continuation line names the definition itself (found by the fuzzer: the error path
+  // used to leave a moved-from cursor behind).
+  Diagnostics diag3;
+  pp("$VS=$VS\\\n$VS\n$VS\n", diag3, options);
+  EXPECT_TRUE(diag3.has_errors());
+
   Diagnostics diag2;
   // $N's first line uses $N again while the rest is pending: the pending parts pile up.
   pp("$N= \\\n $N \\\n b\n$N\n", diag2, options);
