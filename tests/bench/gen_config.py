@@ -51,7 +51,7 @@ def vrrp_instances(out, count):
             f"    state {'MASTER' if i % 2 == 0 else 'BACKUP'}\n"
             f"    interface {ifname}\n"
             f"    virtual_router_id {i + 1}\n"
-            f"    priority {150 - i}\n"
+            f"    priority {150 - i % 100}\n"
             "    advert_int 1\n"
             "    authentication {\n"
             "        auth_type PASS\n"
