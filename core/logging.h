@@ -15,10 +15,10 @@
 namespace vigil::core {
 
 struct LogOptions {
-  bool console = false;     // -l: log to stderr
-  bool syslog = true;       // off with -G
+  bool console = false;          // -l: log to stderr
+  bool syslog = true;            // off with -G
   int syslog_facility = 3 << 3;  // LOG_DAEMON; -S chooses another
-  bool detail = false;      // -D: debug level
+  bool detail = false;           // -D: debug level
   std::string ident = "vigild";
   std::size_t queue_size = 8192;
 };

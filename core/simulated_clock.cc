@@ -42,7 +42,8 @@ class SimulatedClock::SimTimer final : public Timer {
   bool armed_ = false;
 };
 
-SimulatedClock::SimulatedClock(TimePoint start) : now_(start), alive_(std::make_shared<bool>(true)) {}
+SimulatedClock::SimulatedClock(TimePoint start)
+    : now_(start), alive_(std::make_shared<bool>(true)) {}
 
 SimulatedClock::~SimulatedClock() { *alive_ = false; }
 

@@ -120,9 +120,10 @@ int run_daemon(const Options& options) {
 
   log->info("Starting vigild {} with {}", VIGIL_VERSION, options.config_file);
   if (config.diagnostics.has_errors()) {
-    log->warn("configuration has {} error(s); the affected items are skipped, as keepalived "
-              "does (vigild -t -f {} lists them)",
-              config.diagnostics.error_count(), options.config_file);
+    log->warn(
+        "configuration has {} error(s); the affected items are skipped, as keepalived "
+        "does (vigild -t -f {} lists them)",
+        config.diagnostics.error_count(), options.config_file);
   }
 
   boost::asio::io_context io;

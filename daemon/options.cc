@@ -59,13 +59,27 @@ ParsedOptions parse_options(int argc, char** argv) {
   int c;
   while ((c = getopt_long(argc, argv, kShortOptions, kLongOptions, nullptr)) != -1) {
     switch (c) {
-      case 'f': o.config_file = optarg; break;
-      case 'P': o.vrrp_only = true; break;
-      case 'C': o.check_only = true; break;
-      case 'B': o.no_bfd = true; break;
-      case kAll: o.all_children = true; break;
-      case 'l': o.log.console = true; break;
-      case 'D': o.log.detail = true; break;
+      case 'f':
+        o.config_file = optarg;
+        break;
+      case 'P':
+        o.vrrp_only = true;
+        break;
+      case 'C':
+        o.check_only = true;
+        break;
+      case 'B':
+        o.no_bfd = true;
+        break;
+      case kAll:
+        o.all_children = true;
+        break;
+      case 'l':
+        o.log.console = true;
+        break;
+      case 'D':
+        o.log.detail = true;
+        break;
       case 'S':
         if (!core::parse_syslog_facility(optarg, o.log.syslog_facility)) {
           out.error = std::string("invalid log facility '") + optarg +
@@ -73,7 +87,9 @@ ParsedOptions parse_options(int argc, char** argv) {
           return out;
         }
         break;
-      case 'G': o.log.syslog = false; break;
+      case 'G':
+        o.log.syslog = false;
+        break;
       case 'u': {
         char* end = nullptr;
         unsigned long v = std::strtoul(optarg, &end, 0);
@@ -84,49 +100,76 @@ ParsedOptions parse_options(int argc, char** argv) {
         o.umask = static_cast<unsigned>(v);
         break;
       }
-      case 'X': o.release_vips = true; break;
-      case 'V': o.dont_release_vrrp = true; break;
-      case 'I': o.dont_release_ipvs = true; break;
+      case 'X':
+        o.release_vips = true;
+        break;
+      case 'V':
+        o.dont_release_vrrp = true;
+        break;
+      case 'I':
+        o.dont_release_ipvs = true;
+        break;
       case 'R':
         o.dont_respawn = true;
         o.notices.push_back("-R/--dont-respawn: vigild is a single process; nothing to respawn");
         break;
-      case 'n': o.dont_fork = true; break;
-      case 'd': o.dump_conf = true; break;
-      case 'p': o.pid_file = optarg; break;
+      case 'n':
+        o.dont_fork = true;
+        break;
+      case 'd':
+        o.dump_conf = true;
+        break;
+      case 'p':
+        o.pid_file = optarg;
+        break;
       case 'r':
         o.vrrp_pid_file = optarg;
-        o.notices.push_back("-r/--vrrp_pid: vigild is a single process; only the main pid file "
-                            "is written");
+        o.notices.push_back(
+            "-r/--vrrp_pid: vigild is a single process; only the main pid file "
+            "is written");
         break;
       case 'c':
         o.checkers_pid_file = optarg;
-        o.notices.push_back("-c/--checkers_pid: vigild is a single process; only the main pid "
-                            "file is written");
+        o.notices.push_back(
+            "-c/--checkers_pid: vigild is a single process; only the main pid "
+            "file is written");
         break;
-      case 'a': o.address_monitoring = true; break;
+      case 'a':
+        o.address_monitoring = true;
+        break;
       case 'b':
         o.bfd_pid_file = optarg;
         o.notices.push_back("-b/--bfd_pid: vigil does not implement BFD");
         break;
       case 'x':
         o.snmp = true;
-        o.notices.push_back("-x/--snmp: vigil does not implement SNMP; use the status socket or "
-                            "Prometheus metrics");
+        o.notices.push_back(
+            "-x/--snmp: vigil does not implement SNMP; use the status socket or "
+            "Prometheus metrics");
         break;
       case 'A':
         o.snmp_socket = optarg;
         o.notices.push_back("-A/--snmp-agent-socket: vigil does not implement SNMP");
         break;
-      case 's': o.net_namespace = optarg; break;
-      case 'm': o.core_dump = true; break;
+      case 's':
+        o.net_namespace = optarg;
+        break;
+      case 'm':
+        o.core_dump = true;
+        break;
       case 'M':
         o.core_dump = true;
         o.core_dump_pattern = optarg != nullptr ? optarg : "core";
         break;
-      case 'e': o.all_config = true; break;
-      case 'i': o.config_id = optarg; break;
-      case kSignum: o.signum = optarg; break;
+      case 'e':
+        o.all_config = true;
+        break;
+      case 'i':
+        o.config_id = optarg;
+        break;
+      case kSignum:
+        o.signum = optarg;
+        break;
       case 't':
         o.config_test = true;
         if (optarg != nullptr) o.config_test_log = optarg;
@@ -134,8 +177,12 @@ ParsedOptions parse_options(int argc, char** argv) {
       case 'T':
         out.error = "-T/--genhash is not available yet";
         return out;
-      case 'v': o.version = true; break;
-      case 'h': o.help = true; break;
+      case 'v':
+        o.version = true;
+        break;
+      case 'h':
+        o.help = true;
+        break;
       case ':':
         out.error = std::string("option '") + argv[optind - 1] + "' requires an argument";
         return out;

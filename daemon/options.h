@@ -12,35 +12,35 @@ namespace vigil::daemon {
 
 struct Options {
   std::string config_file = "/etc/keepalived/keepalived.conf";  // -f
-  bool config_test = false;                                    // -t
-  std::string config_test_log;                                 // -t=FILE: diagnostics there
-  bool dump_conf = false;                                      // -d
-  bool dont_fork = false;                                      // -n
-  core::LogOptions log;                                        // -l -D -S -G
-  bool vrrp_only = false;                                      // -P
-  bool check_only = false;                                     // -C
-  bool no_bfd = false;                                         // -B (vigil has no BFD)
-  bool all_children = false;                                   // --all
-  std::optional<unsigned> umask;                               // -u
-  bool release_vips = false;                                   // -X
-  bool dont_release_vrrp = false;                              // -V
-  bool dont_release_ipvs = false;                              // -I
-  bool dont_respawn = false;                                   // -R (vigil is one process)
-  std::string pid_file = "/run/vigild.pid";                    // -p
-  std::string vrrp_pid_file;                                   // -r
-  std::string checkers_pid_file;                               // -c
-  std::string bfd_pid_file;                                    // -b
-  bool address_monitoring = false;                             // -a
-  bool snmp = false;                                           // -x
-  std::string snmp_socket;                                     // -A
-  std::string net_namespace;                                   // -s
-  bool core_dump = false;                                      // -m
-  std::string core_dump_pattern;                               // -M
-  bool all_config = false;                                     // -e
-  std::string config_id;                                       // -i
-  bool version = false;                                        // -v
-  bool help = false;                                           // -h
-  std::string signum;                                          // --signum=NAME
+  bool config_test = false;                                     // -t
+  std::string config_test_log;                                  // -t=FILE: diagnostics there
+  bool dump_conf = false;                                       // -d
+  bool dont_fork = false;                                       // -n
+  core::LogOptions log;                                         // -l -D -S -G
+  bool vrrp_only = false;                                       // -P
+  bool check_only = false;                                      // -C
+  bool no_bfd = false;                                          // -B (vigil has no BFD)
+  bool all_children = false;                                    // --all
+  std::optional<unsigned> umask;                                // -u
+  bool release_vips = false;                                    // -X
+  bool dont_release_vrrp = false;                               // -V
+  bool dont_release_ipvs = false;                               // -I
+  bool dont_respawn = false;                                    // -R (vigil is one process)
+  std::string pid_file = "/run/vigild.pid";                     // -p
+  std::string vrrp_pid_file;                                    // -r
+  std::string checkers_pid_file;                                // -c
+  std::string bfd_pid_file;                                     // -b
+  bool address_monitoring = false;                              // -a
+  bool snmp = false;                                            // -x
+  std::string snmp_socket;                                      // -A
+  std::string net_namespace;                                    // -s
+  bool core_dump = false;                                       // -m
+  std::string core_dump_pattern;                                // -M
+  bool all_config = false;                                      // -e
+  std::string config_id;                                        // -i
+  bool version = false;                                         // -v
+  bool help = false;                                            // -h
+  std::string signum;                                           // --signum=NAME
   std::vector<std::string> notices;  // accepted options vigil has no use for, said once at start
 };
 

@@ -12,8 +12,8 @@ namespace {
 
 std::vector<Keyword<config::Config>> top_level_keywords() {
   std::vector<Keyword<config::Config>> all;
-  for (auto part : {global_top_level_keywords(), vrrp_top_level_keywords(),
-                    lvs_top_level_keywords()}) {
+  for (auto part :
+       {global_top_level_keywords(), vrrp_top_level_keywords(), lvs_top_level_keywords()}) {
     all.insert(all.end(), part.begin(), part.end());
   }
   return all;

@@ -20,7 +20,7 @@ struct ParseOptions {
   // Bounds that keep pathological input finite.
   std::size_t max_include_depth = 32;
   std::size_t max_definition_depth = 64;
-  std::size_t max_lines = 4'000'000;          // after all expansion
+  std::size_t max_lines = 4'000'000;  // after all expansion
   std::size_t max_sequence_expansion = 1'000'000;
 };
 

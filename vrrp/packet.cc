@@ -50,14 +50,22 @@ std::uint16_t internet_checksum(std::span<const std::uint8_t> data, std::uint32_
 
 std::string_view decode_error_name(DecodeError e) {
   switch (e) {
-    case DecodeError::kNone: return "none";
-    case DecodeError::kTooShort: return "too_short";
-    case DecodeError::kVersion: return "version";
-    case DecodeError::kType: return "type";
-    case DecodeError::kLength: return "length";
-    case DecodeError::kChecksum: return "checksum";
-    case DecodeError::kAddressCount: return "address_count";
-    case DecodeError::kFamily: return "family";
+    case DecodeError::kNone:
+      return "none";
+    case DecodeError::kTooShort:
+      return "too_short";
+    case DecodeError::kVersion:
+      return "version";
+    case DecodeError::kType:
+      return "type";
+    case DecodeError::kLength:
+      return "length";
+    case DecodeError::kChecksum:
+      return "checksum";
+    case DecodeError::kAddressCount:
+      return "address_count";
+    case DecodeError::kFamily:
+      return "family";
   }
   return "unknown";
 }
@@ -68,8 +76,8 @@ std::vector<std::uint8_t> encode(const Advert& advert, const IpEnvelope& ip,
   const bool v2 = advert.version == Version::kV2;
   std::vector<std::uint8_t> out;
   out.reserve(kHeaderSize + advert.addresses.size() * addr_size + (v2 ? kV2AuthDataSize : 0));
-  out.push_back(static_cast<std::uint8_t>((static_cast<unsigned>(advert.version) << 4) |
-                                          kAdvertisementType));
+  out.push_back(
+      static_cast<std::uint8_t>((static_cast<unsigned>(advert.version) << 4) | kAdvertisementType));
   out.push_back(advert.vrid);
   out.push_back(advert.priority);
   out.push_back(static_cast<std::uint8_t>(advert.addresses.size()));
@@ -123,9 +131,8 @@ DecodeResult decode(std::span<const std::uint8_t> m, const IpEnvelope& ip,
   if (m.size() != expected) return fail(DecodeError::kLength);
 
   // A correct checksum sums (with the pseudo-header, where used) to zero.
-  bool ok = internet_checksum(m, uses_pseudo_header(v, ip, options)
-                                     ? pseudo_header_sum(ip, m.size())
-                                     : 0) == 0;
+  bool ok = internet_checksum(
+                m, uses_pseudo_header(v, ip, options) ? pseudo_header_sum(ip, m.size()) : 0) == 0;
   if (!ok && v == Version::kV3 && ip.source.is_v4() && options.v3_ipv4_without_pseudo_header) {
     ok = internet_checksum(m, pseudo_header_sum(ip, m.size())) == 0;
   }
@@ -156,8 +163,7 @@ DecodeResult decode(std::span<const std::uint8_t> m, const IpEnvelope& ip,
     }
   }
   if (v == Version::kV2) {
-    std::copy_n(m.begin() + static_cast<std::ptrdiff_t>(off), kV2AuthDataSize,
-                a.auth_data.begin());
+    std::copy_n(m.begin() + static_cast<std::ptrdiff_t>(off), kV2AuthDataSize, a.auth_data.begin());
   }
   r.advert = std::move(a);
   return r;

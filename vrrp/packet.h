@@ -49,13 +49,13 @@ struct IpEnvelope {
 // auth, interval, address list). Names follow RFC 6527's counters where one exists.
 enum class DecodeError {
   kNone,
-  kTooShort,          // shorter than the fixed header or the address list it announces
-  kVersion,           // not 2 or 3, or v2 over IPv6
-  kType,              // not an advertisement (vrrpStatsInvalidTypePktsRcvd)
-  kLength,            // trailing bytes, or (v2) a missing authentication field
-  kChecksum,          // vrrpStatsChecksumErrors... (RFC 6527 vrrpRouterChecksumErrors)
-  kAddressCount,      // zero addresses (RFC 5798 5.2.5 requires at least one in practice)
-  kFamily,            // envelope source/destination families differ
+  kTooShort,      // shorter than the fixed header or the address list it announces
+  kVersion,       // not 2 or 3, or v2 over IPv6
+  kType,          // not an advertisement (vrrpStatsInvalidTypePktsRcvd)
+  kLength,        // trailing bytes, or (v2) a missing authentication field
+  kChecksum,      // vrrpStatsChecksumErrors... (RFC 6527 vrrpRouterChecksumErrors)
+  kAddressCount,  // zero addresses (RFC 5798 5.2.5 requires at least one in practice)
+  kFamily,        // envelope source/destination families differ
 };
 std::string_view decode_error_name(DecodeError e);
 

@@ -18,8 +18,8 @@ ParsedOptions parse(std::vector<std::string> args) {
 }
 
 TEST(Options, KeepalivedFlags) {
-  auto p = parse({"-f", "/tmp/k.conf", "-n", "-l", "-D", "-S", "local3", "-G", "-P", "-p",
-                  "/tmp/p", "-i", "lb1", "-e", "-d"});
+  auto p = parse({"-f", "/tmp/k.conf", "-n", "-l", "-D", "-S", "local3", "-G", "-P", "-p", "/tmp/p",
+                  "-i", "lb1", "-e", "-d"});
   ASSERT_EQ(p.error, "");
   const Options& o = p.options;
   EXPECT_EQ(o.config_file, "/tmp/k.conf");

@@ -32,8 +32,7 @@ Run run(const std::string& args) {
 }
 
 std::filesystem::path temp_dir() {
-  auto d = std::filesystem::temp_directory_path() /
-           ("vigild_test_" + std::to_string(::getpid()));
+  auto d = std::filesystem::temp_directory_path() / ("vigild_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(d);
   return d;
 }

@@ -23,7 +23,10 @@ const IpEnvelope kV4{ip("192.168.77.1"), ip("224.0.0.18")};
 const IpEnvelope kV6{ip("fe80::b441:86ff:fee0:4bff"), ip("ff02::12")};
 
 TEST(VrrpPacket, DecodesKeepalivedV2WithSimplePassword) {
-  auto bytes = hex("2133960101" "01cc3ec0a84d64" "7365637265743132");
+  auto bytes =
+      hex("2133960101"
+          "01cc3ec0a84d64"
+          "7365637265743132");
   auto r = decode(bytes, kV4);
   ASSERT_EQ(r.error, DecodeError::kNone);
   const Advert& a = *r.advert;
