@@ -112,7 +112,7 @@ class AddressSet {
   struct RouteEntry;
   struct RuleEntry;
 
-  std::error_code add_address(AddressEntry& e, bool quiet_absent);
+  std::error_code add_address(AddressEntry& e, bool restoring);
   std::error_code remove_address(AddressEntry& e, bool force);
   std::error_code add_route(RouteEntry& e);
   std::error_code remove_route(RouteEntry& e, bool force);
@@ -131,7 +131,6 @@ class AddressSet {
   std::vector<RouteEntry> routes_;
   std::vector<RuleEntry> rules_;
   bool installed_ = false;
-  bool removing_ = false;
   InterfaceTable::Subscription address_sub_;
   std::vector<std::string> warned_;
   Stats stats_;

@@ -44,6 +44,9 @@ std::string default_vmac_name(std::uint8_t vrid, std::string_view prefix = "vrrp
 core::MacAddress virtual_router_mac(core::Family family, std::uint8_t vrid);
 // "00:00:5e:00:01:07" or "00-00-5e-00-01-07" as written in vmac_mac / use_vmac_addr.
 std::optional<core::MacAddress> parse_mac(std::string_view text);
+// RTM_NEWLINK creating the macvlan `name` on `base_index` with `mac`, mode private.
+core::NlMsgPtr build_macvlan_message(const std::string& name, int base_index,
+                                     const core::MacAddress& mac);
 
 // Remembers sysctl values vigil changed so that they can be put back; shared by all VMACs of
 // the process so that the base interface and `all` are restored only when the last VMAC goes.
