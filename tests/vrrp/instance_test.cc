@@ -1,0 +1,163 @@
+// vrrp::Instance under simulated time with recording hooks: it turns the state machine's
+// actions into hook calls, counts every dropped packet by reason, and sends well-formed adverts.
+#include "vrrp/instance.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "core/simulated_clock.h"
+
+namespace vigil::vrrp {
+namespace {
+
+core::IpAddress ip(const char* s) { return *core::parse_ip_address(s); }
+
+class RecordingHooks : public InstanceHooks {
+ public:
+  void send_advert(const Advert& advert) override { adverts.push_back(advert); }
+  void install_addresses() override {
+    installed = true;
+    calls.push_back("install");
+  }
+  void remove_addresses() override {
+    installed = false;
+    calls.push_back("remove");
+  }
+  void start_announcements() override { calls.push_back("announce"); }
+  void stop_announcements() override { calls.push_back("stop_announce"); }
+  void lower_priority_advert(const core::IpAddress&, std::uint8_t) override {
+    calls.push_back("lower");
+  }
+  void state_changed(State from, State to) override { changes.emplace_back(from, to); }
+
+  std::vector<Advert> adverts;
+  std::vector<std::string> calls;
+  std::vector<std::pair<State, State>> changes;
+  bool installed = false;
+};
+
+InstanceConfig config(std::uint8_t priority) {
+  InstanceConfig c;
+  c.params.name = "VI_1";
+  c.params.vrid = 51;
+  c.params.priority = priority;
+  c.params.primary_address = ip("10.0.0.1");
+  c.receive.version = Version::kV2;
+  c.receive.vrid = 51;
+  c.receive.auth_type = AuthType::kSimpleText;
+  c.receive.auth_data = {'p', 'w', 0, 0, 0, 0, 0, 0};
+  c.receive.vips = {ip("10.0.0.100")};
+  return c;
+}
+
+struct Packet {
+  std::vector<std::uint8_t> bytes;
+  Datagram datagram;
+};
+
+Packet from_peer(const InstanceConfig& c, std::uint8_t priority, const char* source = "10.0.0.2") {
+  Advert a;
+  a.version = Version::kV2;
+  a.vrid = c.receive.vrid;
+  a.priority = priority;
+  a.interval = 1;
+  a.auth_type = c.receive.auth_type;
+  a.auth_data = c.receive.auth_data;
+  a.addresses = c.receive.vips;
+  Packet p;
+  p.datagram.ip = {ip(source), ip("224.0.0.18")};
+  p.bytes = encode(a, p.datagram.ip);
+  p.datagram.ttl = 255;
+  p.datagram.message = p.bytes;
+  return p;
+}
+
+TEST(VrrpInstance, BecomesMasterAfterMasterDownIntervalAndSendsAdverts) {
+  core::SimulatedClock clock;
+  RecordingHooks hooks;
+  Instance instance(config(150), clock, hooks);
+  instance.start();
+  EXPECT_EQ(instance.state(), State::kBackup);
+  // RFC 3768: 3 * 1 s + (256 - 150) / 256 s.
+  clock.advance(std::chrono::microseconds(3'414'061));
+  EXPECT_EQ(instance.state(), State::kBackup);
+  clock.advance(std::chrono::microseconds(1));
+  EXPECT_EQ(instance.state(), State::kMaster);
+  EXPECT_TRUE(hooks.installed);
+  ASSERT_FALSE(hooks.adverts.empty());
+  const Advert& a = hooks.adverts.front();
+  EXPECT_EQ(a.priority, 150);
+  EXPECT_EQ(a.vrid, 51);
+  EXPECT_EQ(a.interval, 1);
+  EXPECT_EQ(a.auth_type, AuthType::kSimpleText);
+  EXPECT_EQ(a.addresses, config(150).receive.vips);
+  clock.advance(std::chrono::seconds(3));
+  EXPECT_EQ(hooks.adverts.size(), 4u);
+  EXPECT_EQ(instance.counters().adverts_sent, 4u);
+  ASSERT_GE(hooks.changes.size(), 2u);
+  EXPECT_EQ(hooks.changes.back(), std::make_pair(State::kBackup, State::kMaster));
+}
+
+TEST(VrrpInstance, HigherPriorityAdvertsKeepItBackup) {
+  core::SimulatedClock clock;
+  RecordingHooks hooks;
+  const auto c = config(100);
+  Instance instance(c, clock, hooks);
+  instance.start();
+  for (int i = 0; i < 10; ++i) {
+    auto p = from_peer(c, 200);
+    instance.receive(p.datagram);
+    clock.advance(std::chrono::seconds(1));
+  }
+  EXPECT_EQ(instance.state(), State::kBackup);
+  EXPECT_FALSE(hooks.installed);
+  EXPECT_EQ(instance.machine().master_address(), ip("10.0.0.2"));
+  EXPECT_EQ(instance.counters().dropped_total(), 0u);
+}
+
+TEST(VrrpInstance, CountsDropsByReasonWithoutStateChange) {
+  core::SimulatedClock clock;
+  RecordingHooks hooks;
+  const auto c = config(100);
+  Instance instance(c, clock, hooks);
+  instance.start();
+  auto bad_ttl = from_peer(c, 200);
+  bad_ttl.datagram.ttl = 64;
+  instance.receive(bad_ttl.datagram);
+  auto bad_sum = from_peer(c, 200);
+  bad_sum.bytes[6] ^= 1;
+  instance.receive(bad_sum.datagram);
+  auto own = from_peer(c, 200, "10.0.0.1");
+  instance.receive(own.datagram);
+  const auto& d = instance.counters().dropped;
+  EXPECT_EQ(d[static_cast<std::size_t>(DropReason::kTtl)], 1u);
+  EXPECT_EQ(d[static_cast<std::size_t>(DropReason::kChecksum)], 1u);
+  EXPECT_EQ(d[static_cast<std::size_t>(DropReason::kOwnAdvert)], 1u);
+  EXPECT_EQ(instance.counters().packets_received, 3u);
+  EXPECT_EQ(instance.machine().master_address(), std::nullopt);
+  // None of them counted as a master's advert: the instance still takes over on time.
+  clock.advance(std::chrono::microseconds(3'609'375));
+  EXPECT_EQ(instance.state(), State::kMaster);
+}
+
+TEST(VrrpInstance, StopAsMasterSendsPriorityZeroAndRemovesAddresses) {
+  core::SimulatedClock clock;
+  RecordingHooks hooks;
+  Instance instance(config(255), clock, hooks);
+  instance.start();
+  EXPECT_EQ(instance.state(), State::kMaster);
+  hooks.adverts.clear();
+  instance.stop();
+  ASSERT_EQ(hooks.adverts.size(), 1u);
+  EXPECT_EQ(hooks.adverts[0].priority, 0);
+  EXPECT_FALSE(hooks.installed);
+  EXPECT_EQ(hooks.calls.back(), "remove");
+  EXPECT_EQ(instance.state(), State::kStop);
+  clock.advance(std::chrono::seconds(10));
+  EXPECT_EQ(hooks.adverts.size(), 1u);
+}
+
+}  // namespace
+}  // namespace vigil::vrrp
