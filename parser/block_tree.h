@@ -1,5 +1,7 @@
 #pragma once
 
+#include <functional>
+#include <string>
 #include <vector>
 
 #include "parser/diagnostics.h"
@@ -12,6 +14,42 @@ namespace vigil::parser {
 // opens its block (a `{` alone, on the next line, belongs to the previous statement); a `}`
 // closes the innermost block. Several braces may share a line: `track_script { chk }`.
 // Unbalanced braces are errors with the location of the brace (or of the unclosed block).
+//
+// Streaming: lines go in one at a time and every top-level statement is handed to `sink` as
+// soon as nothing later can change it (the next statement started, or its block closed), so a
+// large configuration never exists as a whole tree.
+class TreeBuilder {
+ public:
+  using Sink = std::function<void(Node&& statement)>;
+
+  TreeBuilder(Diagnostics& diag, Sink sink);
+
+  // One logical line; its words are moved from.
+  void line(std::vector<Token>& tokens);
+  // The end of input: closes what is still open (with an error each) and hands over the rest.
+  void finish();
+
+ private:
+  struct Frame {
+    std::vector<Node> nodes;
+    SourceLocation open_brace;
+    std::string owner_keyword;
+  };
+
+  void finish_statement();
+  void open(const Token& brace);
+  void close(const Token& brace);
+  void pop();
+  // Hands every completed top-level statement to the sink.
+  void flush_top_level();
+
+  Diagnostics& diag_;
+  Sink sink_;
+  std::vector<Frame> stack_;
+  std::vector<Token> pending_;
+  std::vector<std::size_t> anonymous_;  // stack depths of discarded anonymous blocks
+};
+
 std::vector<Node> build_tree(std::vector<Line> lines, Diagnostics& diag);
 
 }  // namespace vigil::parser

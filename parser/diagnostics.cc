@@ -42,4 +42,19 @@ void Diagnostics::append(const Diagnostics& other) {
   suppressed_ += other.suppressed_;
 }
 
+void Diagnostics::absorb(Diagnostics&& other) {
+  errors_ += other.errors_;
+  warnings_ += other.warnings_;
+  config_warnings_ += other.config_warnings_;
+  suppressed_ += other.suppressed_;
+  for (Diagnostic& d : other.entries_) {
+    if (entries_.size() >= kMaxStored) {
+      ++suppressed_;
+    } else {
+      entries_.push_back(std::move(d));
+    }
+  }
+  other = Diagnostics{};
+}
+
 }  // namespace vigil::parser

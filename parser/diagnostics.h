@@ -39,6 +39,10 @@ class Diagnostics {
   void unsupported(const SourceLocation& at, std::string message);
   void add(Diagnostic d);
   void append(const Diagnostics& other);
+  // Adds everything `other` counted after what this one holds, as if it had been reported
+  // here: the counts in full, the entries up to the bound. The parser's stages report into
+  // separate collectors while they run interleaved, and are joined in stage order.
+  void absorb(Diagnostics&& other);
 
   const std::vector<Diagnostic>& entries() const { return entries_; }
   std::size_t error_count() const { return errors_; }

@@ -19,6 +19,7 @@
 #include "parser/pre_definitions.h"
 #include "parser/pre_sequence.h"
 #include "parser/pre_text.h"
+#include "parser/preprocessor.h"
 #include "parser/token.h"
 
 namespace vigil::parser {
@@ -34,7 +35,8 @@ class PreprocessorEngine {
   // In-memory text named `name` (relative includes are resolved against its directory).
   void open_text(std::string_view text, std::string_view name);
 
-  std::vector<Line> run();
+  // Hands every logical line to `sink`, in order.
+  void run(const LineSink& sink);
 
  private:
   // One file being read.
@@ -135,7 +137,8 @@ class PreprocessorEngine {
   PreText spare_;
   std::vector<Token> word_scratch_;
 
-  std::vector<Line> out_;
+  const LineSink* sink_ = nullptr;
+  std::size_t lines_out_ = 0;
   bool stopped_ = false;  // a limit was hit; no more output
   // Just enough block tracking to apply `include_check` in global_defs as it is read, as
   // keepalived does (its keyword handler runs before later includes are opened).

@@ -78,13 +78,10 @@ bool PreprocessorEngine::open_main_file(const std::string& path) {
   return true;
 }
 
-std::vector<Line> PreprocessorEngine::run() {
-  // About one logical line per 20 bytes of a typical configuration.
-  if (!includes_.empty() && includes_.back().file) {
-    out_.reserve(includes_.back().file->content.size() / 20 + 16);
-  }
+void PreprocessorEngine::run(const LineSink& sink) {
+  sink_ = &sink;
   while (!stopped_ && read_line()) emit_line();
-  return std::move(out_);
+  sink_ = nullptr;
 }
 
 void PreprocessorEngine::fatal_limit(const SourceLocation& at, std::string message) {
@@ -304,19 +301,15 @@ void PreprocessorEngine::emit_line() {
     return;
   }
   if (tokens.empty()) return;
-  if (out_.size() >= options_.max_lines) {
+  if (lines_out_ >= options_.max_lines) {
     fatal_limit(tokens.front().location, "configuration has more than " +
                                              std::to_string(options_.max_lines) +
                                              " lines after expansion");
     return;
   }
+  ++lines_out_;
   track_blocks(tokens);
-  // Words are gathered in a reused buffer and moved into a vector of exactly their number:
-  // a large configuration is mostly short lines, and spare capacity is what costs there.
-  Line line;
-  line.tokens.reserve(tokens.size());
-  std::move(tokens.begin(), tokens.end(), std::back_inserter(line.tokens));
-  out_.push_back(std::move(line));
+  (*sink_)(tokens);
 }
 
 void PreprocessorEngine::track_blocks(const std::vector<Token>& tokens) {
@@ -340,18 +333,46 @@ void PreprocessorEngine::track_blocks(const std::vector<Token>& tokens) {
   }
 }
 
+void preprocess_file(const std::string& path, const ParseOptions& options, Diagnostics& diag,
+                     const LineSink& sink) {
+  PreprocessorEngine engine(options, diag);
+  if (engine.open_main_file(path)) engine.run(sink);
+}
+
+void preprocess_text(std::string_view text, std::string_view name, const ParseOptions& options,
+                     Diagnostics& diag, const LineSink& sink) {
+  PreprocessorEngine engine(options, diag);
+  engine.open_text(text, name);
+  engine.run(sink);
+}
+
+namespace {
+
+// Words are gathered in a reused buffer and moved into a vector of exactly their number: a
+// large configuration is mostly short lines, and spare capacity is what costs there.
+LineSink collect_into(std::vector<Line>& out) {
+  return [&out](std::vector<Token>& words) {
+    Line line;
+    line.tokens.reserve(words.size());
+    std::move(words.begin(), words.end(), std::back_inserter(line.tokens));
+    out.push_back(std::move(line));
+  };
+}
+
+}  // namespace
+
 std::vector<Line> preprocess_file(const std::string& path, const ParseOptions& options,
                                   Diagnostics& diag) {
-  PreprocessorEngine engine(options, diag);
-  if (!engine.open_main_file(path)) return {};
-  return engine.run();
+  std::vector<Line> out;
+  preprocess_file(path, options, diag, collect_into(out));
+  return out;
 }
 
 std::vector<Line> preprocess_text(std::string_view text, std::string_view name,
                                   const ParseOptions& options, Diagnostics& diag) {
-  PreprocessorEngine engine(options, diag);
-  engine.open_text(text, name);
-  return engine.run();
+  std::vector<Line> out;
+  preprocess_text(text, name, options, diag, collect_into(out));
+  return out;
 }
 
 }  // namespace vigil::parser

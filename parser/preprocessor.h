@@ -7,6 +7,7 @@
 // ${_HASH} ${_BANG}), `~SEQ(var,start,step,end)`, `~SEQx`, `~LST(...)`.
 // The output is the stream of logical lines that the block tree is built from.
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,16 @@ namespace vigil::parser {
 
 struct ParseOptions;
 
+// Receives each logical line as it is produced; the words may be moved from.
+using LineSink = std::function<void(std::vector<Token>& words)>;
+
+// Streaming forms: every line goes to `sink` as soon as it is read.
+void preprocess_file(const std::string& path, const ParseOptions& options, Diagnostics& diag,
+                     const LineSink& sink);
+void preprocess_text(std::string_view text, std::string_view name, const ParseOptions& options,
+                     Diagnostics& diag, const LineSink& sink);
+
+// All lines at once.
 std::vector<Line> preprocess_file(const std::string& path, const ParseOptions& options,
                                   Diagnostics& diag);
 std::vector<Line> preprocess_text(std::string_view text, std::string_view name,
