@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# VRRP between two directors on a namespace lab: elections, failover on SIGKILL and SIGTERM,
+# preemption back, and the same with Debian's keepalived as the peer in either role, for VRRPv2
+# over IPv4 (PASS authentication) and VRRPv3 over IPv6, multicast and unicast.
+#   tests/integration/vrrp_failover.sh VIGILD [KEEPALIVED]
+# Needs root; exits 77 (skip) without it. Every check prints a line; the first failure ends the
+# run with the daemons' logs.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+vigild=${1:?usage: vrrp_failover.sh VIGILD [KEEPALIVED]}
+keepalived=${2:-$(command -v keepalived || true)}
+[ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
+. "$here/lab.sh"
+
+work=$(mktemp -d)
+trap 'lab_down; rm -rf "$work"' EXIT
+lab_up d1 d2
+
+declare -A PID
+fail() {
+  echo "FAIL: $*"
+  for f in "$work"/*.log; do echo "---- $f"; tail -n 40 "$f"; done
+  exit 1
+}
+pass() { echo "ok: $*"; }
+
+# conf HOST PRIORITY MODE -> writes $work/HOST.conf. MODE: v2 (IPv4, PASS, multicast),
+# v2u (IPv4 unicast), v3six (VRRPv3, IPv6, multicast).
+conf() {
+  local host=$1 prio=$2 mode=$3 n=${1#d} peer
+  peer=$((3 - n))
+  {
+    echo "global_defs { router_id $host }"
+    echo "vrrp_instance VI_1 {"
+    echo "  state BACKUP"
+    echo "  interface eth0"
+    echo "  virtual_router_id 51"
+    echo "  priority $prio"
+    case $mode in
+      v2|v2u)
+        echo "  advert_int 1"
+        printf '  authentication {\n    auth_type PASS\n    auth_pass secret\n  }\n'
+        [ "$mode" = v2u ] && printf '  unicast_src_ip 10.77.0.%s\n  unicast_peer {\n    10.77.0.%s\n  }\n' "$n" "$peer"
+        printf '  virtual_ipaddress {\n    10.77.0.100/24\n  }\n' ;;
+      v3six)
+        echo "  version 3"
+        echo "  advert_int 0.5"
+        printf '  virtual_ipaddress {\n    fd77::100/64\n  }\n' ;;
+    esac
+    echo "}"
+  } > "$work/$host.conf"
+}
+
+start() {  # start HOST vigild|keepalived
+  local host=$1 which=$2
+  rm -f "$work/$host".*pid
+  if [ "$which" = vigild ]; then
+    # Not through on(): $! must be the daemon itself (ip netns exec execs it), not a subshell.
+    ip netns exec "$(lab_ns "$host")" "$vigild" -n -l -D -f "$work/$host.conf" -p "$work/$host.pid" \
+      >>"$work/$host.log" 2>&1 &
+  else
+    ip netns exec "$(lab_ns "$host")" "$keepalived" -n -l -D -P -f "$work/$host.conf" -p "$work/$host.kpid" \
+      -r "$work/$host.vpid" >>"$work/$host.log" 2>&1 &
+  fi
+  PID[$host]=$!
+  LAB_PIDS+=("$!")
+}
+
+stop() {  # stop HOST SIGNAL
+  kill "-$2" "${PID[$1]}" 2>/dev/null
+  wait "${PID[$1]}" 2>/dev/null
+  # keepalived's VRRP child outlives a SIGKILLed parent: kill what is left in the namespace.
+  [ "$2" = KILL ] && ip netns pids "$(lab_ns "$1")" | xargs -r kill -9 2>/dev/null
+  true
+}
+
+vip_of() { case $1 in v3six) echo fd77::100 ;; *) echo 10.77.0.100 ;; esac; }
+
+scenario() {  # scenario MODE HIGH_IMPL LOW_IMPL
+  local mode=$1 high=$2 low=$3 vip
+  vip=$(vip_of "$mode")
+  local tag="$mode $high(150)/$low(100)"
+  conf d1 150 "$mode"
+  conf d2 100 "$mode"
+  start d1 "$high"
+  start d2 "$low"
+  wait_for 10 has_vip d1 "$vip" || fail "$tag: d1 did not become master"
+  sleep 1
+  has_vip d2 "$vip" && fail "$tag: d2 holds the VIP too"
+  pass "$tag: d1 elected master, d2 backup"
+
+  stop d1 KILL
+  wait_for 8 has_vip d2 "$vip" || fail "$tag: d2 did not take over after SIGKILL of d1"
+  pass "$tag: d2 took over after SIGKILL"
+
+  on d1 ip addr del "$vip/$( [ "$mode" = v3six ] && echo 64 || echo 24)" dev eth0 2>/dev/null
+  start d1 "$high"
+  wait_for 10 has_vip d1 "$vip" || fail "$tag: d1 did not preempt after restart"
+  wait_for 5 sh -c "! ip -n $(lab_ns d2) -o addr show dev eth0 | grep -qw $vip" ||
+    fail "$tag: d2 kept the VIP after d1 preempted"
+  pass "$tag: d1 preempted back, d2 released the VIP"
+
+  stop d1 TERM
+  has_vip d1 "$vip" && fail "$tag: d1 kept the VIP after SIGTERM"
+  wait_for 4 has_vip d2 "$vip" || fail "$tag: d2 did not take over after SIGTERM (priority 0)"
+  pass "$tag: d1 released on SIGTERM, d2 took over"
+  stop d2 TERM
+  has_vip d2 "$vip" && fail "$tag: d2 kept the VIP after SIGTERM"
+  true
+}
+
+scenario v2 vigild vigild
+scenario v2u vigild vigild
+scenario v3six vigild vigild
+if [ -n "$keepalived" ] && [ -x "$keepalived" ]; then
+  scenario v2 keepalived vigild
+  scenario v2 vigild keepalived
+  scenario v2u keepalived vigild
+  scenario v3six vigild keepalived
+  scenario v3six keepalived vigild
+else
+  echo "keepalived not installed: interop scenarios skipped"
+fi
+echo "all VRRP failover scenarios passed"

@@ -1,0 +1,295 @@
+#include "vrrp/engine.h"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "core/logging.h"
+#include "core/script_command.h"
+#include "vrrp/announce_socket.h"
+#include "vrrp/instance_config.h"
+
+namespace vigil::vrrp {
+namespace {
+
+spdlog::logger& log() {
+  static const std::shared_ptr<spdlog::logger> logger = core::logger("vrrp");
+  return *logger;
+}
+
+}  // namespace
+
+Engine::Engine(boost::asio::io_context& io, core::Clock& clock, core::ProcessLauncher& launcher)
+    : io_(io), clock_(clock), launcher_(launcher) {}
+
+Engine::~Engine() {
+  if (scripts_) scripts_->stop();
+  link_subscription_.reset();
+  drivers_.clear();
+  sockets_.clear();
+  if (interfaces_) interfaces_->stop();
+}
+
+std::vector<const InstanceDriver*> Engine::drivers() const {
+  std::vector<const InstanceDriver*> out;
+  out.reserve(drivers_.size());
+  for (const auto& d : drivers_) out.push_back(d.get());
+  return out;
+}
+
+bool Engine::start(const config::Config& config, std::string& error) {
+  config_ = &config;
+  if (config.vrrp.instances.empty()) return true;
+  if (auto ec = netlink_.open()) {
+    error = "netlink: " + ec.message();
+    return false;
+  }
+  interfaces_ = std::make_unique<InterfaceTable>(io_, netlink_);
+  if (auto ec = interfaces_->start()) {
+    error = "reading interfaces: " + ec.message();
+    return false;
+  }
+  std::error_code ec;
+  auto sender = PacketSocketSender::open(ec);
+  if (!sender) {
+    error = "packet socket for gratuitous ARP/NA: " + ec.message();
+    return false;
+  }
+  frame_sender_ = std::move(sender);
+  const auto& global = config.global;
+  pacer_ = std::make_unique<AnnouncePacer>(
+      clock_, *frame_sender_, PacingIntervals{global.vrrp_garp_interval, global.vrrp_gna_interval});
+  scripts_ = std::make_unique<ScriptScheduler>(
+      launcher_, clock_,
+      [this](const std::string& name, ScriptStatus status) { on_script(name, status); });
+  files_ = std::make_unique<FileWatcher>(
+      io_, [this](const std::string& name, long value) { on_file(name, value); });
+
+  for (const auto& inst : config.vrrp.instances) {
+    if (!create_instance(inst, error)) {
+      error = "(" + inst.name + ") " + error;
+      drivers_.clear();
+      sockets_.clear();
+      return false;
+    }
+  }
+
+  // Tracked scripts and files that some instance uses.
+  const core::ScriptDefaults defaults{global.script_user, global.script_group, {}};
+  for (const auto& script : config.vrrp.scripts) {
+    bool used = false;
+    for (const auto& d : drivers_) used = used || d->tracker().tracks_script(script.name);
+    if (!used) continue;
+    std::string why;
+    if (auto spec = make_track_script_spec(script, defaults, &why)) {
+      scripts_->add(std::move(*spec));
+    } else {
+      log().warn("Disabling track script {}: {}", script.name, why);
+    }
+  }
+  for (const auto& file : config.vrrp.track_files) {
+    bool used = false;
+    for (const auto& d : drivers_) used = used || d->tracker().tracks_file(file.name);
+    if (!used) continue;
+    if (file.init_file) initialise_track_file(file.file, file.init_value, file.init_overwrite);
+    if (auto e = files_->add(file.name, file.file)) {
+      log().warn("track_file {}: cannot watch {}: {}", file.name, file.file, e.message());
+    }
+    for (auto& d : drivers_) d->tracker().file_value(file.name, files_->value(file.name));
+  }
+  // Interface states as they are now; changes come from the monitor.
+  for (auto& d : drivers_) {
+    for (const auto& [index, itf] : interfaces_->all()) {
+      d->tracker().interface_state(itf.name, itf.up());
+    }
+  }
+  link_subscription_ = interfaces_->on_link(
+      [this](const Interface& itf, const LinkChange& change) { on_link(itf, change); });
+
+  for (auto& [key, entry] : sockets_) {
+    SocketEntry* e = &entry;
+    entry.socket->start([this, e](const ReceivedPacket& p) { on_packet(*e, p); });
+  }
+  for (auto& d : drivers_) {
+    d->addresses().remove_stale();
+    d->apply_tracking();
+    d->instance().start();
+  }
+  scripts_->start();
+  started_ = true;
+  return true;
+}
+
+bool Engine::create_instance(const config::VrrpInstance& inst, std::string& error) {
+  const auto& global = config_->global;
+  DriverSetup setup;
+  setup.config = &inst;
+  setup.global = &global;
+
+  const Interface* itf = nullptr;
+  if (!inst.interface.empty()) {
+    itf = interfaces_->find(inst.interface);
+    if (itf == nullptr) {
+      error = "interface " + inst.interface + " does not exist";
+      return false;
+    }
+    setup.ifindex = itf->index;
+  }
+  // The source of our adverts: unicast_src_ip / mcast_src_ip, else the interface's primary
+  // IPv4 address or its IPv6 link-local address (keepalived vrrp_complete_instance).
+  if (inst.unicast_src_ip) {
+    setup.source = *inst.unicast_src_ip;
+  } else if (inst.mcast_src_ip) {
+    setup.source = *inst.mcast_src_ip;
+  } else if (itf != nullptr) {
+    auto a = inst.family == core::Family::kIPv4 ? interfaces_->primary_ipv4(itf->index)
+                                                : interfaces_->link_local_ipv6(itf->index);
+    if (!a) {
+      error = "interface " + inst.interface + " has no " +
+              (inst.family == core::Family::kIPv4 ? "IPv4 address" : "IPv6 link-local address");
+      return false;
+    }
+    setup.source = *a;
+  } else {
+    error = "no interface and no unicast_src_ip";
+    return false;
+  }
+
+  const bool unicast = !inst.unicast_peers.empty();
+  if (unicast) {
+    for (const auto& p : inst.unicast_peers) setup.destinations.push_back(p.address);
+    setup.ttl = inst.unicast_ttl.value_or(255);
+  } else {
+    setup.destinations.push_back(multicast_group(inst, global));
+  }
+
+  const bool ah = inst.authentication && inst.authentication->type == config::AuthType::kAh &&
+                  inst.version == 2 && inst.family == core::Family::kIPv4;
+  const SocketKey key{inst.family, setup.ifindex, ah ? kIpProtoAh : kIpProtoVrrp, unicast};
+  RawSocketOptions options;
+  options.family = inst.family;
+  options.protocol = key.protocol;
+  options.interface = inst.interface;
+  options.ifindex = setup.ifindex;
+  if (!unicast) options.multicast_groups.push_back(setup.destinations.front());
+  if (inst.kernel_rx_buf_size) options.receive_buffer = static_cast<int>(*inst.kernel_rx_buf_size);
+  SocketEntry* entry = socket_for(key, options, error);
+  if (entry == nullptr) return false;
+  const std::uint8_t vrid = inst.virtual_router_id.value_or(0);
+  if (entry->by_vrid[vrid] != nullptr) {
+    error = "VRID " + std::to_string(vrid) + " is already used on " + inst.interface + " by (" +
+            entry->by_vrid[vrid]->instance().name() + ")";
+    return false;
+  }
+  setup.socket = entry->socket.get();
+
+  auto addresses = AddressSet::for_instance(netlink_, *interfaces_, inst, inst.interface);
+  auto announcer =
+      std::make_unique<Announcer>(clock_, *pacer_, announce_settings(inst, global), inst.name);
+  auto driver = std::make_unique<InstanceDriver>(setup, clock_, *interfaces_, std::move(addresses),
+                                                 std::move(announcer),
+                                                 [this](const Instance& i, State from, State to) {
+                                                   if (listener_) listener_(i, from, to);
+                                                 });
+  // keepalived tracks the instance's own interface unless dont_track_primary.
+  if (!inst.interface.empty() && !inst.dont_track_primary) {
+    driver->tracker().track_interface(inst.interface, TrackWeight{});
+  }
+  entry->by_vrid[vrid] = driver.get();
+  drivers_.push_back(std::move(driver));
+  return true;
+}
+
+Engine::SocketEntry* Engine::socket_for(const SocketKey& key, const RawSocketOptions& options,
+                                        std::string& error) {
+  auto it = sockets_.find(key);
+  if (it != sockets_.end()) {
+    // Another group on the same interface: join it on the shared socket.
+    for (const auto& g : options.multicast_groups) {
+      std::error_code ec;
+      if (!it->second.socket->join(g, ec)) {
+        error = "joining " + g.to_string() + ": " + ec.message();
+        return nullptr;
+      }
+    }
+    return &it->second;
+  }
+  std::error_code ec;
+  auto socket = RawSocket::open(io_, options, ec);
+  if (!socket) {
+    error = "VRRP socket on " +
+            (options.interface.empty() ? std::string("(any)") : options.interface) + ": " +
+            ec.message();
+    return nullptr;
+  }
+  SocketEntry& entry = sockets_[key];
+  entry.socket = std::move(socket);
+  return &entry;
+}
+
+void Engine::on_packet(SocketEntry& entry, const ReceivedPacket& packet) {
+  if (entry.socket->options().family == core::Family::kIPv4) {
+    const Ipv4ParseResult parsed = parse_ipv4_packet(packet.bytes);
+    if (!parsed.packet) {
+      ++stats_.malformed_ipv4;
+      log().debug("dropped IPv4 packet from {}: {}", packet.source.to_string(),
+                  ipv4_error_name(parsed.error));
+      return;
+    }
+    const Ipv4Packet& p = *parsed.packet;
+    if (p.message.size() < 2) {
+      ++stats_.too_short;
+      return;
+    }
+    InstanceDriver* d = entry.by_vrid[p.message[1]];
+    if (d == nullptr) {
+      ++stats_.unknown_vrid;
+      return;
+    }
+    d->receive_ipv4(p, packet.ifindex);
+    return;
+  }
+  if (packet.bytes.size() < 2) {
+    ++stats_.too_short;
+    return;
+  }
+  InstanceDriver* d = entry.by_vrid[packet.bytes[1]];
+  if (d == nullptr) {
+    ++stats_.unknown_vrid;
+    return;
+  }
+  d->receive_ipv6(packet);
+}
+
+void Engine::on_link(const Interface& itf, const LinkChange& change) {
+  if (!change.up_changed()) return;
+  log().info("Netlink reports {} {}", itf.name, itf.up() ? "up" : "down");
+  for (auto& d : drivers_) {
+    if (d->tracker().interface_state(itf.name, itf.up())) d->apply_tracking();
+  }
+}
+
+void Engine::on_script(const std::string& name, ScriptStatus status) {
+  log().info("VRRP_Script({}) {}", name, status == ScriptStatus::kUp ? "succeeded" : "failed");
+  for (auto& d : drivers_) {
+    if (d->tracker().script_status(name, status)) d->apply_tracking();
+  }
+}
+
+void Engine::on_file(const std::string& name, long value) {
+  for (auto& d : drivers_) {
+    if (d->tracker().file_value(name, value)) d->apply_tracking();
+  }
+}
+
+void Engine::stop(bool release_addresses) {
+  if (!started_) return;
+  started_ = false;
+  if (scripts_) scripts_->stop();
+  for (auto& d : drivers_) {
+    d->set_keep_addresses(!release_addresses);
+    d->instance().stop();
+  }
+}
+
+}  // namespace vigil::vrrp

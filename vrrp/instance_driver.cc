@@ -1,0 +1,180 @@
+#include "vrrp/instance_driver.h"
+
+#include <spdlog/spdlog.h>
+
+#include "core/logging.h"
+#include "vrrp/announce_socket.h"
+#include "vrrp/instance_config.h"
+
+namespace vigil::vrrp {
+namespace {
+
+spdlog::logger& log() {
+  static const std::shared_ptr<spdlog::logger> logger = core::logger("vrrp");
+  return *logger;
+}
+
+TrackWeight weight_of(int weight, bool reverse) { return {weight, reverse}; }
+
+}  // namespace
+
+InstanceDriver::InstanceDriver(const DriverSetup& setup, core::Clock& clock,
+                               InterfaceTable& interfaces, std::unique_ptr<AddressSet> addresses,
+                               std::unique_ptr<Announcer> announcer, StateListener listener)
+    : config_(*setup.config),
+      interfaces_(interfaces),
+      ifindex_(setup.ifindex),
+      source_(setup.source),
+      destinations_(setup.destinations),
+      ttl_(setup.ttl),
+      unicast_(!setup.config->unicast_peers.empty()),
+      socket_(setup.socket),
+      addresses_(std::move(addresses)),
+      announcer_(std::move(announcer)),
+      listener_(std::move(listener)),
+      tracker_(setup.config->priority),
+      instance_(make_instance_config(*setup.config, *setup.global, setup.source), clock, *this) {
+  if (config_.authentication && config_.authentication->type == config::AuthType::kAh &&
+      config_.version == 2 && source_.is_v4()) {
+    ah_key_ = ah_key(config_.authentication->password);
+  }
+  for (const auto& t : config_.track_interfaces) {
+    tracker_.track_interface(t.name, weight_of(t.weight, t.reverse));
+  }
+  for (const auto& t : config_.track_scripts) {
+    tracker_.track_script(t.name, weight_of(t.weight.value_or(0), t.reverse.value_or(false)));
+  }
+  for (const auto& t : config_.track_files) {
+    tracker_.track_file(t.name, weight_of(t.weight.value_or(0), t.reverse.value_or(false)));
+  }
+}
+
+void InstanceDriver::apply_tracking() {
+  const Tracker::Verdict v = tracker_.verdict();
+  if (applied_ == v) return;
+  const bool fault = v.fault || v.pending;
+  const bool was_fault = applied_ && (applied_->fault || applied_->pending);
+  if (fault != was_fault || !applied_) {
+    if (fault) {
+      std::string why;
+      for (const auto& r : tracker_.fault_reasons()) why += (why.empty() ? "" : ", ") + r;
+      log().info("({}) entering FAULT: {}", instance_.name(),
+                 why.empty() ? std::string("tracked script has not reported yet") : why);
+    }
+    if (fault || applied_) instance_.set_fault(fault);
+  }
+  if (instance_.machine().base_priority() != kPriorityOwner &&
+      v.priority != instance_.machine().effective_priority()) {
+    instance_.set_priority(v.priority);
+  }
+  applied_ = v;
+}
+
+void InstanceDriver::receive_ipv4(const Ipv4Packet& packet, int ifindex) {
+  Datagram d;
+  d.ip = packet.envelope();
+  d.ttl = packet.ttl;
+  d.ifindex = ifindex;
+  d.message = packet.message;
+  if (packet.ah) {
+    // keepalived vrrp_in_chk_ipsecah: the ICV over the datagram, the SPI equal to the source,
+    // then the anti-replay sequence.
+    const bool valid =
+        ah_key_ && ah_verify_icv(packet.datagram, *ah_key_, unicast_) &&
+        packet.ah->spi == packet.source.to_uint() &&
+        ah_sequence_.accept(packet.ah->sequence, instance_.state() == State::kBackup);
+    if (!valid) {
+      instance_.count_drop(DropReason::kAuthFailure);
+      return;
+    }
+    last_ah_sequence_ = packet.ah->sequence;
+    d.via_ah = true;
+  }
+  instance_.receive(d);
+}
+
+void InstanceDriver::receive_ipv6(const ReceivedPacket& packet) {
+  Datagram d;
+  d.ip = {packet.source, packet.destination};
+  d.ttl = packet.hop_limit;
+  d.ifindex = packet.ifindex;
+  d.message = packet.bytes;
+  instance_.receive(d);
+}
+
+void InstanceDriver::send_advert(const Advert& advert) {
+  if (socket_ == nullptr) return;
+  Advert a = advert;
+  std::optional<AhSendParams> ah;
+  if (ah_key_) {
+    a.auth_type = AuthType::kIpAh;
+    a.auth_data = {};
+    ah = AhSendParams{*ah_key_, ah_sequence_.next_for_send(), unicast_};
+  }
+  const std::uint16_t id = ip_id_.next();  // keepalived: one IP ID per advert, not per peer
+  for (const auto& dst : destinations_) {
+    const IpEnvelope envelope{source_, dst};
+    const std::vector<std::uint8_t> message = encode(a, envelope);
+    std::error_code ec;
+    if (source_.is_v4()) {
+      Ipv4SendParams p;
+      p.source = source_.to_v4();
+      p.destination = dst.to_v4();
+      p.id = id;
+      p.ttl = unicast_ ? ttl_ : kVrrpTtl;
+      p.ah = ah;
+      ec = socket_->send(build_ipv4_packet(message, p), source_, dst, p.ttl);
+    } else {
+      ec = socket_->send(message, source_, dst, unicast_ ? ttl_ : kVrrpTtl);
+    }
+    if (ec) {
+      ++send_errors_;
+      log().debug("({}) advert to {} failed: {}", instance_.name(), dst.to_string(), ec.message());
+    }
+  }
+}
+
+void InstanceDriver::install_addresses() {
+  if (const auto ec = addresses_->install()) {
+    log().warn("({}) could not install every virtual address: {}", instance_.name(), ec.message());
+  }
+}
+
+void InstanceDriver::remove_addresses() {
+  if (keep_addresses_) return;
+  if (const auto ec = addresses_->remove()) {
+    log().warn("({}) could not remove every virtual address: {}", instance_.name(), ec.message());
+  }
+}
+
+std::vector<AnnounceTarget> InstanceDriver::announce_targets() const {
+  std::vector<AnnounceTarget> targets;
+  for (const auto& vip : addresses_->vips()) {
+    const Interface* itf = interfaces_.find(vip.dev);
+    if (itf == nullptr) continue;
+    AnnounceTarget t;
+    t.address = vip.address;
+    t.ifindex = itf->index;
+    if (auto mac = itf->mac()) t.mac = *mac;
+    if (vip.address.is_v6()) t.ipv6_router = ipv6_forwarding_enabled(vip.dev);
+    targets.push_back(t);
+  }
+  return targets;
+}
+
+void InstanceDriver::start_announcements() { announcer_->start(announce_targets()); }
+
+void InstanceDriver::stop_announcements() { announcer_->stop(); }
+
+void InstanceDriver::lower_priority_advert(const core::IpAddress&, std::uint8_t) {
+  announcer_->lower_priority_advert();
+  // keepalived vrrp_state_master_rx: resynchronise the AH counter above the lower router's.
+  if (ah_key_ && last_ah_sequence_) ah_sequence_.sync_from_lower_priority(*last_ah_sequence_);
+}
+
+void InstanceDriver::state_changed(State from, State to) {
+  if (to == State::kMaster && ah_key_) ah_sequence_.on_become_master();
+  if (listener_) listener_(instance_, from, to);
+}
+
+}  // namespace vigil::vrrp
