@@ -55,7 +55,6 @@ class FileWatcher {
   };
   void start_read();
   void handle_events(std::size_t bytes);
-  void update(File& f, long value);
 
   boost::asio::io_context& io_;
   Listener listener_;

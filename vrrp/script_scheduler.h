@@ -63,7 +63,8 @@ class ScriptScheduler {
   // Registers a script (before or after start(); after start it runs at once). A second
   // script with the same name replaces the first.
   void add(TrackScriptSpec spec);
-  // Runs every registered script now and schedules the next runs.
+  // Tells the listener the status of every init_fail script (down before any run), then runs
+  // every registered script now and schedules the next runs.
   void start();
   // No further runs; results of runs still going are ignored. Killing the children is the
   // launcher's business (ProcessRunner::terminate_all at shutdown).
