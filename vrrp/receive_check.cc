@@ -84,6 +84,12 @@ std::variant<Advert, DropReason> check_advert(const ReceiveExpectations& expect,
   if (datagram.ip.source.is_v4() != want_v4) return DropReason::kFamily;
   if (!ttl_acceptable(expect, datagram)) return DropReason::kTtl;
 
+  // The version first (keepalived checks it before the lengths): an advert of the other version
+  // is a version mismatch, not a length error because v2 carries authentication data.
+  if (!datagram.message.empty() &&
+      (datagram.message[0] >> 4) != static_cast<std::uint8_t>(expect.version)) {
+    return DropReason::kVersion;
+  }
   DecodeResult decoded = decode(datagram.message, datagram.ip, expect.checksum);
   if (!decoded.advert) return from_decode_error(decoded.error);
   Advert& advert = *decoded.advert;

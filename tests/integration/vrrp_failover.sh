@@ -25,7 +25,7 @@ fail() {
 pass() { echo "ok: $*"; }
 
 # conf HOST PRIORITY MODE -> writes $work/HOST.conf. MODE: v2 (IPv4, PASS, multicast),
-# v2u (IPv4 unicast), v3six (VRRPv3, IPv6, multicast).
+# v2u (IPv4 unicast), v2ah (IPsec AH authentication), v3six (VRRPv3, IPv6, multicast).
 conf() {
   local host=$1 prio=$2 mode=$3 n=${1#d} peer
   peer=$((3 - n))
@@ -37,9 +37,10 @@ conf() {
     echo "  virtual_router_id 51"
     echo "  priority $prio"
     case $mode in
-      v2|v2u)
+      v2|v2u|v2ah)
         echo "  advert_int 1"
-        printf '  authentication {\n    auth_type PASS\n    auth_pass secret\n  }\n'
+        printf '  authentication {\n    auth_type %s\n    auth_pass secret\n  }\n' \
+          "$( [ "$mode" = v2ah ] && echo AH || echo PASS)"
         [ "$mode" = v2u ] && printf '  unicast_src_ip 10.77.0.%s\n  unicast_peer {\n    10.77.0.%s\n  }\n' "$n" "$peer"
         printf '  virtual_ipaddress {\n    10.77.0.100/24\n  }\n' ;;
       v3six)
@@ -109,16 +110,16 @@ scenario() {  # scenario MODE HIGH_IMPL LOW_IMPL
   true
 }
 
-scenario v2 vigild vigild
-scenario v2u vigild vigild
-scenario v3six vigild vigild
-if [ -n "$keepalived" ] && [ -x "$keepalived" ]; then
-  scenario v2 keepalived vigild
-  scenario v2 vigild keepalived
-  scenario v2u keepalived vigild
-  scenario v3six vigild keepalived
-  scenario v3six keepalived vigild
-else
-  echo "keepalived not installed: interop scenarios skipped"
-fi
+# SCENARIOS="MODE:HIGH:LOW ..." runs a subset.
+all="v2:vigild:vigild v2u:vigild:vigild v2ah:vigild:vigild v3six:vigild:vigild"
+all+=" v2:keepalived:vigild v2:vigild:keepalived v2u:keepalived:vigild v2ah:vigild:keepalived"
+all+=" v2ah:keepalived:vigild v3six:vigild:keepalived v3six:keepalived:vigild"
+for s in ${SCENARIOS:-$all}; do
+  IFS=: read -r mode high low <<<"$s"
+  if [[ "$high$low" == *keepalived* ]] && ! [ -x "$keepalived" ]; then
+    echo "skip: $s (keepalived not installed)"
+    continue
+  fi
+  scenario "$mode" "$high" "$low"
+done
 echo "all VRRP failover scenarios passed"
