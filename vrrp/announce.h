@@ -88,7 +88,8 @@ struct AnnounceStats {
 class Announcer;
 
 // Per-interface spacing shared by every Announcer of the process. With zero intervals (the
-// default) frames go out synchronously inside the call that produced them.
+// default) frames go out synchronously inside the call that produced them. The pacer (and its
+// clock and sender) must outlive its Announcers.
 class AnnouncePacer {
  public:
   AnnouncePacer(core::Clock& clock, FrameSender& sender, PacingIntervals defaults = {});

@@ -1,7 +1,6 @@
 #include "vrrp/announce_frames.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "vrrp/packet.h"
 
@@ -58,32 +57,6 @@ std::uint16_t icmpv6_checksum(const std::uint8_t* ip6, std::span<const std::uint
 }
 
 }  // namespace
-
-std::string mac_string(const MacAddress& mac) {
-  char text[18];
-  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
-                mac[4], mac[5]);
-  return text;
-}
-
-std::optional<MacAddress> parse_mac(std::string_view text) {
-  if (text.size() != 17) return std::nullopt;
-  MacAddress mac;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  for (std::size_t i = 0; i < mac.size(); ++i) {
-    const int hi = nibble(text[i * 3]);
-    const int lo = nibble(text[i * 3 + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    if (i < 5 && text[i * 3 + 2] != ':') return std::nullopt;
-    mac[i] = static_cast<std::uint8_t>(hi * 16 + lo);
-  }
-  return mac;
-}
 
 GratuitousArpFrame build_gratuitous_arp(const boost::asio::ip::address_v4& vip,
                                         const MacAddress& mac) {

@@ -24,21 +24,17 @@
 #include <cstdint>
 #include <optional>
 #include <span>
-#include <string>
-#include <string_view>
 
 #include <boost/asio/ip/address_v4.hpp>
 #include <boost/asio/ip/address_v6.hpp>
 
 namespace vigil::vrrp {
 
-// Same type as core::MacAddress (a plain array), so the two mix freely.
+// The same type as core::MacAddress (core/netlink.h), without pulling netlink into a pure header.
+// Text forms: core::mac_to_string, vrrp::parse_mac (vmac.h).
 using MacAddress = std::array<std::uint8_t, 6>;
 inline constexpr MacAddress kBroadcastMac{0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 inline constexpr MacAddress kAllNodesMac{0x33, 0x33, 0x00, 0x00, 0x00, 0x01};  // RFC 2464 7
-
-std::string mac_string(const MacAddress& mac);               // "02:00:00:00:00:01"
-std::optional<MacAddress> parse_mac(std::string_view text);  // the same form, any case
 
 inline constexpr std::size_t kGratuitousArpSize = 42;
 inline constexpr std::size_t kUnsolicitedNaSize = 86;

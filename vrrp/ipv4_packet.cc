@@ -116,4 +116,31 @@ Ipv4ParseResult parse_ipv4_packet(std::span<const std::uint8_t> datagram) {
   return {std::move(p), Ipv4Error::kNone};
 }
 
+std::string_view ah_verdict_name(AhVerdict v) {
+  switch (v) {
+    case AhVerdict::kOk:
+      return "ok";
+    case AhVerdict::kNotAh:
+      return "not_ah";
+    case AhVerdict::kIcv:
+      return "ah_icv";
+    case AhVerdict::kSpi:
+      return "ah_spi";
+    case AhVerdict::kReplay:
+      return "ah_replay";
+  }
+  return "unknown";
+}
+
+AhVerdict check_ah(const Ipv4Packet& packet, const AhKey& key, bool unicast, AhSequence& sequence,
+                   bool in_backup_state) {
+  if (!packet.ah) return AhVerdict::kNotAh;
+  // "IPSEC-AH : invalid IPSEC HMAC-MD5 value. Due to fields mutation or bad password !"
+  if (!ah_verify_icv(packet.datagram, key, unicast)) return AhVerdict::kIcv;
+  if (packet.ah->spi != packet.source.to_uint()) return AhVerdict::kSpi;
+  // "IPSEC-AH : sequence number %u already processed. Packet dropped."
+  if (!sequence.accept(packet.ah->sequence, in_backup_state)) return AhVerdict::kReplay;
+  return AhVerdict::kOk;
+}
+
 }  // namespace vigil::vrrp

@@ -99,4 +99,13 @@ struct Ipv4ParseResult {
 // The spans in the result point into `datagram`.
 Ipv4ParseResult parse_ipv4_packet(std::span<const std::uint8_t> datagram);
 
+// The AH checks of keepalived's vrrp_in_chk_ipsecah, in its order: the ICV (computed with the
+// receiving instance's key), then SPI == source address, then the replay check against the
+// instance's AhSequence, which adopts the number only when all three pass. Every failure is an
+// auth_failure for the instance.
+enum class AhVerdict { kOk, kNotAh, kIcv, kSpi, kReplay };
+std::string_view ah_verdict_name(AhVerdict v);
+AhVerdict check_ah(const Ipv4Packet& packet, const AhKey& key, bool unicast, AhSequence& sequence,
+                   bool in_backup_state);
+
 }  // namespace vigil::vrrp

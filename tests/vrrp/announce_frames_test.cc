@@ -103,13 +103,5 @@ TEST(VrrpAnnounceFrames, ParsersRejectOtherFrames) {
   EXPECT_TRUE(parse_arp_frame(padded).has_value());
 }
 
-TEST(VrrpAnnounceFrames, MacText) {
-  EXPECT_EQ(mac_string(kMac), "02:00:00:00:00:01");
-  EXPECT_EQ(parse_mac("00:00:5E:00:01:07"), (MacAddress{0x00, 0x00, 0x5e, 0x00, 0x01, 0x07}));
-  EXPECT_FALSE(parse_mac("00:00:5e:00:01").has_value());
-  EXPECT_FALSE(parse_mac("00-00-5e-00-01-07").has_value());
-  EXPECT_FALSE(parse_mac("00:00:5e:00:01:0g").has_value());
-}
-
 }  // namespace
 }  // namespace vigil::vrrp

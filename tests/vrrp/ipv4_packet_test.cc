@@ -239,6 +239,46 @@ TEST(VrrpIpv4Packet, HeaderWithOptions) {
   EXPECT_EQ(r.packet->message.size(), 20u);
 }
 
+TEST(VrrpIpv4Packet, CheckAhInKeepalivedOrder) {
+  const AhKey key = ah_key("secret1");
+  auto first = hex(kAhMulticast1);
+  auto second = hex(kAhMulticast2);
+  AhSequence seq;
+  auto check = [&](const std::vector<std::uint8_t>& bytes, const AhKey& k) {
+    auto r = parse_ipv4_packet(bytes);
+    EXPECT_EQ(r.error, Ipv4Error::kNone);
+    return check_ah(*r.packet, k, /*unicast=*/false, seq, /*in_backup_state=*/true);
+  };
+  EXPECT_EQ(check(first, ah_key("wrong")), AhVerdict::kIcv);
+  EXPECT_EQ(seq.value(), 0u);  // a failed ICV never touches the counter
+  EXPECT_EQ(check(first, key), AhVerdict::kOk);
+  EXPECT_EQ(seq.value(), 1u);
+  EXPECT_EQ(check(first, key), AhVerdict::kReplay);
+  EXPECT_EQ(check(second, key), AhVerdict::kOk);
+  EXPECT_EQ(seq.value(), 2u);
+
+  // An SPI that is not the source address (rebuilt so the ICV is right).
+  Ipv4SendParams params;
+  params.source = v4("192.168.77.1");
+  params.destination = v4("224.0.0.18");
+  params.id = 3;
+  params.ah = AhSendParams{key, 3, false};
+  const IpEnvelope env{core::IpAddress(params.source), core::IpAddress(params.destination)};
+  auto built =
+      build_ipv4_packet(encode(ah_advert({core::IpAddress(v4("192.168.77.100"))}), env), params);
+  built[27] ^= 1;  // SPI's last byte
+  auto icv = ah_compute_icv(built, key, false);
+  ASSERT_TRUE(icv.has_value());
+  std::copy(icv->begin(), icv->end(), built.begin() + 32);
+  EXPECT_EQ(check(built, key), AhVerdict::kSpi);
+  EXPECT_EQ(seq.value(), 2u);
+
+  auto pass_bytes = hex(kPass1);
+  auto pass = parse_ipv4_packet(pass_bytes);
+  EXPECT_EQ(check_ah(*pass.packet, key, false, seq, true), AhVerdict::kNotAh);
+  EXPECT_EQ(ah_verdict_name(AhVerdict::kReplay), "ah_replay");
+}
+
 TEST(VrrpAhSequence, KeepalivedCounterSemantics) {
   AhSequence s;
   EXPECT_EQ(s.next_for_send(), 1u);
