@@ -28,6 +28,7 @@
 #include <system_error>
 #include <vector>
 
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/io_context.hpp>
 
 #include "core/clock.h"
@@ -91,6 +92,21 @@ class ProcessLauncher {
   // Children started and not yet reaped.
   virtual std::size_t running() const = 0;
 };
+
+// The same as a completion token, for coroutines:
+//   ProcessResult r = co_await async_run(launcher, cmd, options, boost::asio::use_awaitable);
+// The launcher runs the completion on its io_context.
+template <typename CompletionToken>
+auto async_run(ProcessLauncher& launcher, Command command, RunOptions options,
+               CompletionToken&& token) {
+  return boost::asio::async_initiate<CompletionToken, void(ProcessResult)>(
+      [&launcher](auto handler, Command c, RunOptions o) {
+        // ProcessLauncher::Callback is a std::function, which needs a copyable target.
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        launcher.run(c, o, [shared](const ProcessResult& r) { (*shared)(r); });
+      },
+      token, std::move(command), std::move(options));
+}
 
 struct ProcessRunnerStats {
   std::uint64_t started = 0;

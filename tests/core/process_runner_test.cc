@@ -15,7 +15,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "core/asio_clock.h"
 #include "core/script_command.h"
@@ -262,6 +264,23 @@ TEST_F(ProcessRunnerTest, SetuidFailureIsAFailureToStart) {
   auto r = run({"/bin/true"}, {}, Credentials{0, 0});
   EXPECT_EQ(r.kind, ExitKind::kFailedToStart);
   EXPECT_EQ(r.error, std::errc::operation_not_permitted);
+}
+
+TEST_F(ProcessRunnerTest, AwaitableForm) {
+  std::optional<ProcessResult> result;
+  Command c;
+  c.argv = {"/bin/sh", "-c", "exit 3"};
+  boost::asio::co_spawn(
+      io_,
+      [&]() -> boost::asio::awaitable<void> {
+        result = co_await async_run(runner_, c, RunOptions{}, boost::asio::use_awaitable);
+      },
+      [](std::exception_ptr e) {
+        if (e) std::rethrow_exception(e);
+      });
+  drive([&] { return result.has_value(); });
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->exit_status, 3);
 }
 
 }  // namespace
