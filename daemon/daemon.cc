@@ -17,6 +17,7 @@
 #include "core/logging.h"
 #include "daemon/config_check.h"
 #include "daemon/pid_file.h"
+#include "daemon/services.h"
 #include "parser/dump_json.h"
 
 namespace vigil::daemon {
@@ -111,28 +112,37 @@ int run_daemon(const Options& options) {
                 std::strerror(errno));
   }
   parser::ParseOptions parse_opts = parse_options_for(options);
-  parser::ParseResult config = parser::parse_config_file(options.config_file, parse_opts);
-  log_diagnostics(config, *log);
+  parser::ParseResult parsed = parser::parse_config_file(options.config_file, parse_opts);
+  log_diagnostics(parsed, *log);
   for (const auto& notice : options.notices) log->warn("{}", notice);
 
   if (!options.dont_fork && !daemonize(error)) return fail(error);
   pid_file.update();  // the lock survived the fork; the pid changed
 
   log->info("Starting vigild {} with {}", VIGIL_VERSION, options.config_file);
-  if (config.diagnostics.has_errors()) {
+  if (parsed.diagnostics.has_errors()) {
     log->warn(
         "configuration has {} error(s); the affected items are skipped, as keepalived "
         "does (vigild -t -f {} lists them)",
-        config.diagnostics.error_count(), options.config_file);
+        parsed.diagnostics.error_count(), options.config_file);
   }
 
   boost::asio::io_context io;
+  // Signals first: a SIGTERM during start-up is handled once the loop runs.
   boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
   boost::asio::signal_set hup(io, SIGHUP);
+  auto running = std::make_shared<const config::Config>(std::move(parsed.config));
+  Services services(io, options);
+  if (!services.start(running, error)) {
+    services.stop();
+    pid_file.release();
+    return fail("cannot start: " + error);
+  }
   stop_signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     log->info("Stopping on signal {}", signo);
     hup.cancel();
+    services.stop();
     io.stop();
   });
   // SIGHUP: parse the whole new file first; on any error keep the running configuration.
@@ -146,8 +156,12 @@ int run_daemon(const Options& options) {
         log->error("reload refused: {} error(s) in {}; keeping the running configuration",
                    next.diagnostics.error_count(), options.config_file);
       } else {
-        config = std::move(next);
-        log->info("Configuration reloaded");
+        // Applying a new configuration to running instances (matching them, keeping their
+        // state) is the reload work still to come; until then the running one stays in force.
+        log->warn(
+            "configuration {} is valid; restart vigild to apply it (live reload of VRRP "
+            "instances is not implemented yet)",
+            options.config_file);
       }
       wait_hup();
     });

@@ -77,13 +77,13 @@ void InstanceDriver::receive_ipv4(const Ipv4Packet& packet, int ifindex) {
   d.ifindex = ifindex;
   d.message = packet.message;
   if (packet.ah) {
-    // keepalived vrrp_in_chk_ipsecah: the ICV over the datagram, the SPI equal to the source,
-    // then the anti-replay sequence.
-    const bool valid =
-        ah_key_ && ah_verify_icv(packet.datagram, *ah_key_, unicast_) &&
-        packet.ah->spi == packet.source.to_uint() &&
-        ah_sequence_.accept(packet.ah->sequence, instance_.state() == State::kBackup);
-    if (!valid) {
+    // keepalived vrrp_in_chk_ipsecah: ICV, SPI = source, then the anti-replay sequence.
+    const AhVerdict verdict = ah_key_ ? check_ah(packet, *ah_key_, unicast_, ah_sequence_,
+                                                 instance_.state() == State::kBackup)
+                                      : AhVerdict::kIcv;
+    if (verdict != AhVerdict::kOk) {
+      log().debug("({}) dropped AH advert from {}: {}", instance_.name(), packet.source.to_string(),
+                  ah_verdict_name(verdict));
       instance_.count_drop(DropReason::kAuthFailure);
       return;
     }
