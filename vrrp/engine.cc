@@ -270,7 +270,6 @@ void Engine::on_link(const Interface& itf, const LinkChange& change) {
 }
 
 void Engine::on_script(const std::string& name, ScriptStatus status) {
-  log().info("VRRP_Script({}) {}", name, status == ScriptStatus::kUp ? "succeeded" : "failed");
   for (auto& d : drivers_) {
     if (d->tracker().script_status(name, status)) d->apply_tracking();
   }
