@@ -231,6 +231,7 @@ void InterfaceTable::apply(const core::LinkEvent& event) {
   LinkChange change;
   auto it = links_.find(l.index);
   if (event.removed) {
+    remember_deleted(l.index);
     if (it == links_.end()) return;
     Interface gone = std::move(it->second);
     links_.erase(it);
@@ -240,6 +241,22 @@ void InterfaceTable::apply(const core::LinkEvent& event) {
     publish_link(gone, change);
     return;
   }
+  // A late notification about a link already known to be deleted (the table can be ahead of the
+  // monitor after refresh()): ifindexes are not reused, so it is stale.
+  if (std::find(deleted_.begin(), deleted_.end(), l.index) != deleted_.end()) return;
+  // Names are unique in a namespace: another index with this name was deleted and its
+  // notification is still on its way (a VMAC deleted and created again, then refresh()).
+  for (auto other = links_.begin(); other != links_.end(); ++other) {
+    if (other->first != l.index && other->second.name == l.name) {
+      core::LinkEvent gone;
+      gone.removed = true;
+      gone.link.index = other->first;
+      gone.link.name = l.name;
+      apply(gone);
+      break;
+    }
+  }
+  it = links_.find(l.index);
   if (it == links_.end()) {
     Interface itf;
     itf.index = l.index;
@@ -270,6 +287,12 @@ void InterfaceTable::apply(const core::LinkEvent& event) {
   }
   Interface copy = itf;
   publish_link(copy, change);
+}
+
+void InterfaceTable::remember_deleted(int index) {
+  if (std::find(deleted_.begin(), deleted_.end(), index) != deleted_.end()) return;
+  deleted_.push_back(index);
+  if (deleted_.size() > kDeletedMemory) deleted_.pop_front();
 }
 
 void InterfaceTable::apply(const core::AddressEvent& event) {

@@ -13,7 +13,9 @@
 //
 // apply() is public so that tests can drive the table with events and no kernel.
 
+#include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -138,12 +140,16 @@ class InterfaceTable {
   void publish_link(const Interface& itf, const LinkChange& change);
   void publish_address(const Interface& itf, const core::AddressInfo& a, bool removed);
   void replace_all(std::vector<core::LinkInfo> links, std::vector<core::AddressInfo> addresses);
+  void remember_deleted(int index);
+
+  static constexpr std::size_t kDeletedMemory = 256;
 
   boost::asio::io_context& io_;
   core::NetlinkSocket& nl_;
   std::unique_ptr<core::NetlinkMonitor> monitor_;
   std::map<int, Interface> links_;
   std::multiset<core::IpAddress> managed_;
+  std::deque<int> deleted_;  // recently deleted ifindexes
   std::uint64_t next_id_ = 1;
   std::map<std::uint64_t, LinkHandler> link_handlers_;
   std::map<std::uint64_t, AddressHandler> address_handlers_;

@@ -222,7 +222,13 @@ std::error_code Vmac::create() {
     } else {
       log->info("({}) removing old VMAC interface {} due to conflicting interface or MAC",
                 options_.instance, options_.name);
-      if (auto ec = delete_link(old->index)) return ec;
+      const int old_index = old->index;
+      if (auto ec = delete_link(old_index)) return ec;
+      core::LinkEvent gone;
+      gone.removed = true;
+      gone.link.index = old_index;
+      gone.link.name = options_.name;
+      interfaces_.apply(gone);
     }
   }
   if (!reuse) {
@@ -260,6 +266,11 @@ std::error_code Vmac::destroy() {
   auto log = core::logger("vrrp");
   release_ipv4_parameters();
   std::error_code ec = delete_link(index_);
+  core::LinkEvent gone;
+  gone.removed = true;
+  gone.link.index = index_;
+  gone.link.name = options_.name;
+  interfaces_.apply(gone);
   index_ = 0;
   if (ec && !core::is_already_absent(ec)) {
     log->error("({}) error removing VMAC interface {}: {}", options_.instance, options_.name,

@@ -1,0 +1,162 @@
+// AddressSet against a real kernel, in a network namespace (root).
+
+#include "vrrp/addresses.h"
+
+#include <gtest/gtest.h>
+
+#include "netns_fixture.h"
+
+namespace vigil::vrrp {
+namespace {
+
+config::VirtualAddress vip(const char* text) {
+  config::VirtualAddress a;
+  a.address = *core::parse_ip_prefix(text);
+  return a;
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+class AddressSetNetns : public testing::NetnsTest {
+ protected:
+  void SetUp() override {
+    testing::NetnsTest::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    ASSERT_EQ(sh(ip("link add eth0 type veth peer name peer0")), 0);
+    ASSERT_EQ(sh(ip("link set eth0 up")), 0);
+    ASSERT_EQ(sh(ip("link set peer0 up")), 0);
+    ASSERT_EQ(sh(ip("addr add 10.0.0.2/24 dev eth0")), 0);
+    ASSERT_FALSE(nl_.open());
+    table_ = std::make_unique<InterfaceTable>(io_, nl_);
+    ASSERT_FALSE(table_->start());
+  }
+  void TearDown() override {
+    table_.reset();
+    testing::NetnsTest::TearDown();
+  }
+
+  std::string addrs() { return out(ip("addr show dev eth0")); }
+
+  boost::asio::io_context io_;
+  core::NetlinkSocket nl_;
+  std::unique_ptr<InterfaceTable> table_;
+};
+
+TEST_F(AddressSetNetns, InstallRemoveIdempotentAndNeverAPrimary) {
+  auto v4 = vip("10.0.0.100/32");
+  v4.label = "eth0:vip";
+  auto v6 = vip("2001:db8::100/128");
+  v6.preferred_lft = 0;
+  AddressSet set(nl_, *table_, "VI_1", "eth0", {v4, v6}, {}, {});
+  EXPECT_FALSE(set.installed());
+  ASSERT_FALSE(set.install());
+  EXPECT_TRUE(set.installed());
+  std::string s = addrs();
+  EXPECT_TRUE(contains(s, "inet 10.0.0.100/32 scope global eth0:vip")) << s;
+  EXPECT_TRUE(contains(s, "inet6 2001:db8::100/128")) << s;
+  EXPECT_TRUE(contains(s, "nodad")) << s;
+  EXPECT_TRUE(contains(s, "deprecated")) << s;  // preferred_lft 0, as keepalived
+  ASSERT_FALSE(set.install());                  // EEXIST is fine
+  for (const auto& item : set.items()) EXPECT_TRUE(item.installed) << item.text;
+
+  // A VIP never becomes the interface's own address.
+  ASSERT_TRUE(testing::run_until(io_, [&] {
+    return table_->find("eth0")->has_address(*core::parse_ip_address("10.0.0.100"));
+  }));
+  EXPECT_EQ(table_->primary_ipv4(table_->find("eth0")->index)->to_string(), "10.0.0.2");
+
+  ASSERT_FALSE(set.remove());
+  EXPECT_FALSE(set.installed());
+  s = addrs();
+  EXPECT_FALSE(contains(s, "10.0.0.100")) << s;
+  EXPECT_FALSE(contains(s, "2001:db8::100")) << s;
+  ASSERT_FALSE(set.remove());  // nothing to do
+  EXPECT_EQ(set.stats().add_failures + set.stats().remove_failures, 0u);
+}
+
+TEST_F(AddressSetNetns, VipDeletedBySomeoneElseIsRestored) {
+  AddressSet set(nl_, *table_, "VI_1", "eth0", {vip("10.0.0.100/32"), vip("10.0.0.101/32")}, {},
+                 {});
+  ASSERT_FALSE(set.install());
+  ASSERT_EQ(sh(ip("addr del 10.0.0.100/32 dev eth0")), 0);
+  ASSERT_TRUE(testing::run_until(io_, [&] { return set.stats().restored == 1; }));
+  EXPECT_TRUE(contains(addrs(), "10.0.0.100/32"));
+
+  // Not while backup: our own removal is not "someone else".
+  ASSERT_FALSE(set.remove());
+  ASSERT_EQ(sh(ip("addr add 10.0.0.101/32 dev eth0")), 0);
+  ASSERT_EQ(sh(ip("addr del 10.0.0.101/32 dev eth0")), 0);
+  testing::run_until(
+      io_, [] { return false; }, std::chrono::milliseconds(200));
+  EXPECT_EQ(set.stats().restored, 1u);
+  EXPECT_FALSE(contains(addrs(), "10.0.0.10"));
+}
+
+TEST_F(AddressSetNetns, RoutesAndRulesTaggedKeepalived) {
+  config::Route r;
+  r.to = core::parse_ip_prefix("10.9.0.0/16");
+  r.via = core::parse_ip_address("10.0.0.254");
+  r.dev = "eth0";
+  r.table = "100";
+  r.metric = 5;
+  config::Route connected;
+  connected.to = core::parse_ip_prefix("192.168.50.0/24");
+  connected.dev = "eth0";
+  config::Rule rule;
+  rule.from = core::parse_ip_prefix("10.0.0.0/24");
+  rule.action = "lookup";
+  rule.table = "100";
+  rule.preference = 1000;
+  AddressSet set(nl_, *table_, "VI_1", "eth0", {vip("10.0.0.100/32")}, {r, connected}, {rule});
+  ASSERT_FALSE(set.install());
+  std::string routes = out(ip("route show table 100"));
+  EXPECT_TRUE(contains(routes, "10.9.0.0/16 via 10.0.0.254 dev eth0 proto keepalived metric 5"))
+      << routes;
+  std::string main = out(ip("route show"));
+  EXPECT_TRUE(contains(main, "192.168.50.0/24 dev eth0 proto keepalived scope link")) << main;
+  std::string rules = out(ip("rule show"));
+  EXPECT_TRUE(contains(rules, "1000:\tfrom 10.0.0.0/24 lookup 100 proto keepalived")) << rules;
+  ASSERT_FALSE(set.install());  // EEXIST everywhere
+
+  ASSERT_FALSE(set.remove());
+  EXPECT_FALSE(contains(out(ip("route show table 100")), "10.9.0.0"));
+  EXPECT_FALSE(contains(out(ip("route show")), "192.168.50.0"));
+  EXPECT_FALSE(contains(out(ip("rule show")), "1000:"));
+}
+
+TEST_F(AddressSetNetns, RemoveStaleClearsWhatAnEarlierRunLeft) {
+  ASSERT_EQ(sh(ip("addr add 10.0.0.100/32 dev eth0")), 0);
+  ASSERT_EQ(sh(ip("route add 10.9.0.0/16 via 10.0.0.254 proto keepalived")), 0);
+  ASSERT_EQ(sh(ip("route add 10.8.0.0/16 via 10.0.0.254 proto static")), 0);  // not ours
+  config::Route ours;
+  ours.to = core::parse_ip_prefix("10.9.0.0/16");
+  ours.via = core::parse_ip_address("10.0.0.254");
+  config::Route theirs = ours;
+  theirs.to = core::parse_ip_prefix("10.8.0.0/16");
+  AddressSet set(nl_, *table_, "VI_1", "eth0", {vip("10.0.0.100/32"), vip("10.0.0.200/32")},
+                 {ours, theirs}, {});
+  set.remove_stale();
+  EXPECT_FALSE(contains(addrs(), "10.0.0.100"));
+  std::string routes = out(ip("route show"));
+  EXPECT_FALSE(contains(routes, "10.9.0.0")) << routes;
+  EXPECT_TRUE(contains(routes, "10.8.0.0")) << routes;  // protocol static: not keepalived's
+  EXPECT_EQ(set.stats().remove_failures, 0u);
+}
+
+TEST_F(AddressSetNetns, MissingInterfaceIsAnErrorNotACrash) {
+  auto a = vip("10.0.0.100/32");
+  a.dev = "nosuch0";
+  AddressSet set(nl_, *table_, "VI_1", "eth0", {a, vip("10.0.0.101/32")}, {}, {});
+  EXPECT_EQ(set.install(), std::errc::no_such_device);
+  EXPECT_EQ(set.stats().add_failures, 1u);
+  EXPECT_TRUE(contains(addrs(), "10.0.0.101/32"));  // the others are still added
+  EXPECT_FALSE(set.remove());
+  ASSERT_EQ(set.vips().size(), 2u);
+  EXPECT_EQ(set.vips()[0].dev, "nosuch0");
+  EXPECT_EQ(set.vips()[1].dev, "eth0");
+}
+
+}  // namespace
+}  // namespace vigil::vrrp
