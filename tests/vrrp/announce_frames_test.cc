@@ -8,16 +8,12 @@
 
 #include <string>
 
+#include "tests/vrrp/hex.h"
+
 namespace vigil::vrrp {
 namespace {
 
-std::vector<std::uint8_t> hex(std::string_view s) {
-  std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i + 1 < s.size(); i += 2) {
-    out.push_back(static_cast<std::uint8_t>(std::stoul(std::string(s.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
-}
+using testing::hex;
 
 template <std::size_t N>
 std::vector<std::uint8_t> vec(const std::array<std::uint8_t, N>& a) {

@@ -12,16 +12,12 @@
 #include "vrrp/auth_ah.h"
 #include "vrrp/packet.h"
 
+#include "tests/vrrp/hex.h"
+
 namespace vigil::vrrp {
 namespace {
 
-std::vector<std::uint8_t> hex(std::string_view s) {
-  std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i + 1 < s.size(); i += 2) {
-    out.push_back(static_cast<std::uint8_t>(std::stoul(std::string(s.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
-}
+using testing::hex;
 
 boost::asio::ip::address_v4 v4(const char* s) { return boost::asio::ip::make_address_v4(s); }
 

@@ -6,16 +6,12 @@
 
 #include <string>
 
+#include "tests/vrrp/hex.h"
+
 namespace vigil::vrrp {
 namespace {
 
-std::vector<std::uint8_t> hex(std::string_view s) {
-  std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i + 1 < s.size(); i += 2) {
-    out.push_back(static_cast<std::uint8_t>(std::stoul(std::string(s.substr(i, 2)), nullptr, 16)));
-  }
-  return out;
-}
+using testing::hex;
 
 core::IpAddress ip(const char* s) { return *core::parse_ip_address(s); }
 
