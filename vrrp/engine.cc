@@ -112,8 +112,7 @@ bool Engine::start(const config::Config& config, std::string& error) {
   }
   for (auto& d : drivers_) {
     d->addresses().remove_stale();
-    d->apply_tracking();
-    d->instance().start();
+    d->start();
   }
   scripts_->start();
   started_ = true;

@@ -49,25 +49,49 @@ InstanceDriver::InstanceDriver(const DriverSetup& setup, core::Clock& clock,
   }
 }
 
+void InstanceDriver::start() {
+  wants_start_ = true;
+  apply_tracking();
+}
+
 void InstanceDriver::apply_tracking() {
   const Tracker::Verdict v = tracker_.verdict();
+  const bool owner = instance_.machine().base_priority() == kPriorityOwner;
+  if (!instance_started_) {
+    if (!wants_start_) return;
+    // keepalived 2.2.7: while a weight-0 script has not reported, the instance stays in INIT
+    // (no state, no notify); it starts once every such script has a result.
+    if (v.pending && !v.fault) {
+      log().debug("({}) waiting for tracked scripts before starting", instance_.name());
+      return;
+    }
+    if (v.fault) log_fault_reasons();
+    if (v.fault) instance_.set_fault(true);  // remembered by INIT: Startup enters FAULT
+    if (!owner && v.priority != instance_.machine().effective_priority()) {
+      instance_.set_priority(v.priority);
+    }
+    instance_started_ = true;
+    applied_ = v;
+    instance_.start();
+    return;
+  }
   if (applied_ == v) return;
   const bool fault = v.fault || v.pending;
-  const bool was_fault = applied_ && (applied_->fault || applied_->pending);
-  if (fault != was_fault || !applied_) {
-    if (fault) {
-      std::string why;
-      for (const auto& r : tracker_.fault_reasons()) why += (why.empty() ? "" : ", ") + r;
-      log().info("({}) entering FAULT: {}", instance_.name(),
-                 why.empty() ? std::string("tracked script has not reported yet") : why);
-    }
-    if (fault || applied_) instance_.set_fault(fault);
+  const bool was_fault = applied_->fault || applied_->pending;
+  if (fault != was_fault) {
+    if (fault) log_fault_reasons();
+    instance_.set_fault(fault);
   }
-  if (instance_.machine().base_priority() != kPriorityOwner &&
-      v.priority != instance_.machine().effective_priority()) {
+  if (!owner && v.priority != instance_.machine().effective_priority()) {
     instance_.set_priority(v.priority);
   }
   applied_ = v;
+}
+
+void InstanceDriver::log_fault_reasons() const {
+  std::string why;
+  for (const auto& r : tracker_.fault_reasons()) why += (why.empty() ? "" : ", ") + r;
+  log().info("({}) fault: {}", instance_.name(), why.empty() ? std::string("tracking") : why);
 }
 
 void InstanceDriver::receive_ipv4(const Ipv4Packet& packet, int ifindex) {

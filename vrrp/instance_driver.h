@@ -59,6 +59,9 @@ class InstanceDriver final : public InstanceHooks {
   void receive_ipv6(const ReceivedPacket& packet);
   // keepalived -V: leave the addresses in place when the instance stops.
   void set_keep_addresses(bool keep) { keep_addresses_ = keep; }
+  // Starts the instance once tracking allows (keepalived holds an instance in INIT until its
+  // weight-0 scripts have reported).
+  void start();
   // Re-evaluates the tracker and feeds a changed verdict to the instance.
   void apply_tracking();
 
@@ -73,6 +76,7 @@ class InstanceDriver final : public InstanceHooks {
 
  private:
   std::vector<AnnounceTarget> announce_targets() const;
+  void log_fault_reasons() const;
 
   const config::VrrpInstance& config_;
   InterfaceTable& interfaces_;
@@ -93,6 +97,8 @@ class InstanceDriver final : public InstanceHooks {
   Ipv4IdSequence ip_id_;
   std::uint64_t send_errors_ = 0;
   bool keep_addresses_ = false;
+  bool wants_start_ = false;
+  bool instance_started_ = false;
   Instance instance_;  // last: its hooks (this) are complete before it exists
 };
 

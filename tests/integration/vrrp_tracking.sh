@@ -81,6 +81,8 @@ pass "d1 master while check_nginx.sh succeeds"
 wait_for 5 grep -q "INSTANCE VI_1 MASTER 150" "$work/d1.notify" ||
   fail "notify script did not get 'INSTANCE VI_1 MASTER 150'"
 grep -q "INSTANCE VI_1 BACKUP" "$work/d2.notify" || fail "d2's notify script missed BACKUP"
+# keepalived holds an instance in INIT until its scripts have reported: no FAULT at start-up.
+grep -q FAULT "$work/d1.notify" && fail "d1 notified FAULT while its script had not reported yet"
 pass "notify scripts got keepalived's arguments"
 
 kill "$WEB"
