@@ -27,6 +27,8 @@ Engine::~Engine() {
   link_subscription_.reset();
   drivers_.clear();
   sockets_.clear();
+  vmacs_.clear();
+  sysctls_.restore_all();
   if (interfaces_) interfaces_->stop();
 }
 
@@ -70,6 +72,8 @@ bool Engine::start(const config::Config& config, std::string& error) {
       error = "(" + inst.name + ") " + error;
       drivers_.clear();
       sockets_.clear();
+      vmacs_.clear();
+      sysctls_.restore_all();
       return false;
     }
   }
@@ -126,6 +130,8 @@ bool Engine::create_instance(const config::VrrpInstance& inst, std::string& erro
   setup.global = &global;
 
   const Interface* itf = nullptr;
+  // The interface adverts, VIPs and announcements use: the instance's, or its VMAC.
+  std::string if_name = inst.interface;
   if (!inst.interface.empty()) {
     itf = interfaces_->find(inst.interface);
     if (itf == nullptr) {
@@ -133,6 +139,34 @@ bool Engine::create_instance(const config::VrrpInstance& inst, std::string& erro
       return false;
     }
     setup.ifindex = itf->index;
+    if (inst.use_vmac) {
+      const std::uint8_t vrid = inst.virtual_router_id.value_or(0);
+      Vmac::Options o;
+      o.instance = inst.name;
+      o.name = inst.vmac_name.empty() ? default_vmac_name(vrid) : inst.vmac_name;
+      o.base = inst.interface;
+      o.vrid = vrid;
+      o.family = inst.family;
+      if (!inst.vmac_mac.empty()) o.mac = parse_mac(inst.vmac_mac);
+      o.keep_ipv6 = inst.family == core::Family::kIPv4 &&
+                    std::any_of(inst.virtual_ipaddress_excluded.begin(),
+                                inst.virtual_ipaddress_excluded.end(),
+                                [](const auto& a) { return a.address.address.is_v6(); });
+      auto vmac = std::make_unique<Vmac>(netlink_, *interfaces_, sysctls_, o);
+      if (auto ec = vmac->create()) {
+        error = "creating VMAC " + o.name + ": " + ec.message();
+        return false;
+      }
+      interfaces_->refresh(vmac->name());
+      if_name = vmac->name();
+      setup.ifindex = vmac->index();
+      if (inst.vmac_xmit_base) {
+        log().warn("({}) vmac_xmit_base is not supported yet; adverts leave from {}", inst.name,
+                   if_name);
+      }
+      vmacs_.push_back(std::move(vmac));
+      itf = interfaces_->find(inst.interface);  // the table may have grown
+    }
   }
   // The source of our adverts: unicast_src_ip / mcast_src_ip, else the interface's primary
   // IPv4 address or its IPv6 link-local address (keepalived vrrp_complete_instance).
@@ -168,7 +202,7 @@ bool Engine::create_instance(const config::VrrpInstance& inst, std::string& erro
   RawSocketOptions options;
   options.family = inst.family;
   options.protocol = key.protocol;
-  options.interface = inst.interface;
+  options.interface = if_name;
   options.ifindex = setup.ifindex;
   if (!unicast) options.multicast_groups.push_back(setup.destinations.front());
   if (inst.kernel_rx_buf_size) options.receive_buffer = static_cast<int>(*inst.kernel_rx_buf_size);
@@ -176,13 +210,13 @@ bool Engine::create_instance(const config::VrrpInstance& inst, std::string& erro
   if (entry == nullptr) return false;
   const std::uint8_t vrid = inst.virtual_router_id.value_or(0);
   if (entry->by_vrid[vrid] != nullptr) {
-    error = "VRID " + std::to_string(vrid) + " is already used on " + inst.interface + " by (" +
+    error = "VRID " + std::to_string(vrid) + " is already used on " + if_name + " by (" +
             entry->by_vrid[vrid]->instance().name() + ")";
     return false;
   }
   setup.socket = entry->socket.get();
 
-  auto addresses = AddressSet::for_instance(netlink_, *interfaces_, inst, inst.interface);
+  auto addresses = AddressSet::for_instance(netlink_, *interfaces_, inst, if_name);
   auto announcer =
       std::make_unique<Announcer>(clock_, *pacer_, announce_settings(inst, global), inst.name);
   auto driver = std::make_unique<InstanceDriver>(setup, clock_, *interfaces_, std::move(addresses),
@@ -288,6 +322,9 @@ void Engine::stop(bool release_addresses) {
     d->set_keep_addresses(!release_addresses);
     d->instance().stop();
   }
+  // keepalived removes its VMACs at exit and puts the sysctls back.
+  vmacs_.clear();
+  sysctls_.restore_all();
 }
 
 }  // namespace vigil::vrrp

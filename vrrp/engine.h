@@ -28,6 +28,7 @@
 #include "vrrp/ipv4_packet.h"
 #include "vrrp/raw_socket.h"
 #include "vrrp/script_scheduler.h"
+#include "vrrp/vmac.h"
 
 namespace vigil::vrrp {
 
@@ -93,6 +94,8 @@ class Engine {
   std::unique_ptr<AnnouncePacer> pacer_;
   std::unique_ptr<ScriptScheduler> scripts_;
   std::unique_ptr<FileWatcher> files_;
+  SysctlRestorer sysctls_;
+  std::vector<std::unique_ptr<Vmac>> vmacs_;  // use_vmac: removed again at stop
   std::map<SocketKey, SocketEntry> sockets_;
   std::vector<std::unique_ptr<InstanceDriver>> drivers_;
   EngineStats stats_;

@@ -5,7 +5,7 @@
 #   lab_ns HOST               the namespace name of HOST
 #   on HOST CMD...            run CMD in HOST's namespace
 #   wait_for SECONDS CMD...   poll CMD every 50 ms until it succeeds (1 on timeout)
-#   has_vip HOST ADDR         ADDR is configured on HOST's eth0
+#   has_vip HOST ADDR         ADDR is configured on one of HOST's interfaces (eth0 or a VMAC)
 
 LAB_ID=${LAB_ID:-$$}
 LAB_HOSTS=()
@@ -61,4 +61,4 @@ wait_for() {
   done
 }
 
-has_vip() { on "$1" ip -o addr show dev eth0 | grep -qw "$2"; }
+has_vip() { on "$1" ip -o addr show | grep -qw "$2"; }

@@ -25,7 +25,8 @@ fail() {
 pass() { echo "ok: $*"; }
 
 # conf HOST PRIORITY MODE -> writes $work/HOST.conf. MODE: v2 (IPv4, PASS, multicast),
-# v2u (IPv4 unicast), v2ah (IPsec AH authentication), v3six (VRRPv3, IPv6, multicast).
+# v2u (IPv4 unicast), v2ah (IPsec AH authentication), v2vmac (use_vmac), v3six (VRRPv3, IPv6,
+# multicast).
 conf() {
   local host=$1 prio=$2 mode=$3 n=${1#d} peer
   peer=$((3 - n))
@@ -37,8 +38,9 @@ conf() {
     echo "  virtual_router_id 51"
     echo "  priority $prio"
     case $mode in
-      v2|v2u|v2ah)
+      v2|v2u|v2ah|v2vmac)
         echo "  advert_int 1"
+        [ "$mode" = v2vmac ] && echo "  use_vmac"
         printf '  authentication {\n    auth_type %s\n    auth_pass secret\n  }\n' \
           "$( [ "$mode" = v2ah ] && echo AH || echo PASS)"
         [ "$mode" = v2u ] && printf '  unicast_src_ip 10.77.0.%s\n  unicast_peer {\n    10.77.0.%s\n  }\n' "$n" "$peer"
@@ -89,6 +91,13 @@ scenario() {  # scenario MODE HIGH_IMPL LOW_IMPL
   sleep 1
   has_vip d2 "$vip" && fail "$tag: d2 holds the VIP too"
   pass "$tag: d1 elected master, d2 backup"
+  if [ "$mode" = v2vmac ] && [ "$high" = vigild ]; then
+    # RFC 5798 7.3: the virtual router MAC 00:00:5e:00:01:VRID carries the VIP.
+    on d1 ip -o link show vrrp.51 | grep -q "link/ether 00:00:5e:00:01:33" ||
+      fail "$tag: no VMAC vrrp.51 with 00:00:5e:00:01:33 on d1"
+    on d1 ip -o addr show dev vrrp.51 | grep -qw "$vip" || fail "$tag: the VIP is not on vrrp.51"
+    pass "$tag: VIP on VMAC vrrp.51 (00:00:5e:00:01:33)"
+  fi
 
   stop d1 KILL
   wait_for 8 has_vip d2 "$vip" || fail "$tag: d2 did not take over after SIGKILL of d1"
@@ -97,12 +106,15 @@ scenario() {  # scenario MODE HIGH_IMPL LOW_IMPL
   on d1 ip addr del "$vip/$( [ "$mode" = v3six ] && echo 64 || echo 24)" dev eth0 2>/dev/null
   start d1 "$high"
   wait_for 10 has_vip d1 "$vip" || fail "$tag: d1 did not preempt after restart"
-  wait_for 5 sh -c "! ip -n $(lab_ns d2) -o addr show dev eth0 | grep -qw $vip" ||
+  wait_for 5 sh -c "! ip -n $(lab_ns d2) -o addr show | grep -qw $vip" ||
     fail "$tag: d2 kept the VIP after d1 preempted"
   pass "$tag: d1 preempted back, d2 released the VIP"
 
   stop d1 TERM
   has_vip d1 "$vip" && fail "$tag: d1 kept the VIP after SIGTERM"
+  if [ "$mode" = v2vmac ] && [ "$high" = vigild ]; then
+    on d1 ip link show vrrp.51 >/dev/null 2>&1 && fail "$tag: d1 left its VMAC behind"
+  fi
   wait_for 4 has_vip d2 "$vip" || fail "$tag: d2 did not take over after SIGTERM (priority 0)"
   pass "$tag: d1 released on SIGTERM, d2 took over"
   stop d2 TERM
@@ -111,7 +123,8 @@ scenario() {  # scenario MODE HIGH_IMPL LOW_IMPL
 }
 
 # SCENARIOS="MODE:HIGH:LOW ..." runs a subset.
-all="v2:vigild:vigild v2u:vigild:vigild v2ah:vigild:vigild v3six:vigild:vigild"
+all="v2:vigild:vigild v2u:vigild:vigild v2ah:vigild:vigild v2vmac:vigild:vigild"
+all+=" v3six:vigild:vigild v2vmac:vigild:keepalived"
 all+=" v2:keepalived:vigild v2:vigild:keepalived v2u:keepalived:vigild v2ah:vigild:keepalived"
 all+=" v2ah:keepalived:vigild v3six:vigild:keepalived v3six:keepalived:vigild"
 for s in ${SCENARIOS:-$all}; do
