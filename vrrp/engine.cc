@@ -78,6 +78,31 @@ bool Engine::start(const config::Config& config, std::string& error) {
     }
   }
 
+  // vrrp_sync_group: the group's own track_* apply to every member (keepalived), and a member's
+  // FAULT pulls the whole group into FAULT.
+  for (const auto& group : config.vrrp.sync_groups) {
+    std::vector<InstanceDriver*> members;
+    for (const auto& name : group.members) {
+      for (auto& d : drivers_) {
+        if (d->instance().name() == name) members.push_back(d.get());
+      }
+    }
+    for (InstanceDriver* d : members) {
+      for (const auto& t : group.track_interfaces) {
+        d->tracker().track_interface(t.name, TrackWeight{t.weight, t.reverse});
+      }
+      for (const auto& t : group.track_scripts) {
+        d->tracker().track_script(t.name,
+                                  TrackWeight{t.weight.value_or(0), t.reverse.value_or(false)});
+      }
+      for (const auto& t : group.track_files) {
+        d->tracker().track_file(t.name,
+                                TrackWeight{t.weight.value_or(0), t.reverse.value_or(false)});
+      }
+    }
+    if (members.size() > 1) sync_groups_.push_back(std::move(members));
+  }
+
   // Tracked scripts and files that some instance uses.
   const core::ScriptDefaults defaults{global.script_user, global.script_group, {}};
   for (const auto& script : config.vrrp.scripts) {
@@ -114,10 +139,9 @@ bool Engine::start(const config::Config& config, std::string& error) {
     SocketEntry* e = &entry;
     entry.socket->start([this, e](const ReceivedPacket& p) { on_packet(*e, p); });
   }
-  for (auto& d : drivers_) {
-    d->addresses().remove_stale();
-    d->start();
-  }
+  for (auto& d : drivers_) d->addresses().remove_stale();
+  propagate_group_faults();
+  for (auto& d : drivers_) d->start();
   scripts_->start();
   started_ = true;
   return true;
@@ -297,20 +321,33 @@ void Engine::on_packet(SocketEntry& entry, const ReceivedPacket& packet) {
 void Engine::on_link(const Interface& itf, const LinkChange& change) {
   if (!change.up_changed()) return;
   log().info("Netlink reports {} {}", itf.name, itf.up() ? "up" : "down");
-  for (auto& d : drivers_) {
-    if (d->tracker().interface_state(itf.name, itf.up())) d->apply_tracking();
-  }
+  bool changed = false;
+  for (auto& d : drivers_) changed = d->tracker().interface_state(itf.name, itf.up()) || changed;
+  if (changed) apply_tracking();
 }
 
 void Engine::on_script(const std::string& name, ScriptStatus status) {
-  for (auto& d : drivers_) {
-    if (d->tracker().script_status(name, status)) d->apply_tracking();
-  }
+  bool changed = false;
+  for (auto& d : drivers_) changed = d->tracker().script_status(name, status) || changed;
+  if (changed) apply_tracking();
 }
 
 void Engine::on_file(const std::string& name, long value) {
-  for (auto& d : drivers_) {
-    if (d->tracker().file_value(name, value)) d->apply_tracking();
+  bool changed = false;
+  for (auto& d : drivers_) changed = d->tracker().file_value(name, value) || changed;
+  if (changed) apply_tracking();
+}
+
+void Engine::apply_tracking() {
+  propagate_group_faults();
+  for (auto& d : drivers_) d->apply_tracking();
+}
+
+void Engine::propagate_group_faults() {
+  for (auto& group : sync_groups_) {
+    bool fault = false;
+    for (InstanceDriver* d : group) fault = fault || d->own_fault();
+    for (InstanceDriver* d : group) d->set_group_fault(fault && !d->own_fault());
   }
 }
 

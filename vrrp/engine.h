@@ -80,6 +80,10 @@ class Engine {
   void on_link(const Interface& itf, const LinkChange& change);
   void on_script(const std::string& name, ScriptStatus status);
   void on_file(const std::string& name, long value);
+  // Re-applies tracking to every instance after a tracked object changed, propagating FAULT
+  // through sync groups first.
+  void apply_tracking();
+  void propagate_group_faults();
 
   boost::asio::io_context& io_;
   core::Clock& clock_;
@@ -98,6 +102,7 @@ class Engine {
   std::vector<std::unique_ptr<Vmac>> vmacs_;  // use_vmac: removed again at stop
   std::map<SocketKey, SocketEntry> sockets_;
   std::vector<std::unique_ptr<InstanceDriver>> drivers_;
+  std::vector<std::vector<InstanceDriver*>> sync_groups_;  // members of each vrrp_sync_group
   EngineStats stats_;
   bool started_ = false;
 };

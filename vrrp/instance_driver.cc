@@ -55,7 +55,14 @@ void InstanceDriver::start() {
 }
 
 void InstanceDriver::apply_tracking() {
-  const Tracker::Verdict v = tracker_.verdict();
+  Tracker::Verdict v = tracker_.verdict();
+  if (group_fault_ && !v.fault) {
+    v.fault = true;
+    if (instance_started_ && !(applied_ && applied_->fault)) {
+      log().info("({}) fault: another member of sync group {} is in fault", instance_.name(),
+                 config_.sync_group);
+    }
+  }
   const bool owner = instance_.machine().base_priority() == kPriorityOwner;
   if (!instance_started_) {
     if (!wants_start_) return;
@@ -65,7 +72,7 @@ void InstanceDriver::apply_tracking() {
       log().debug("({}) waiting for tracked scripts before starting", instance_.name());
       return;
     }
-    if (v.fault) log_fault_reasons();
+    if (v.fault && !group_fault_) log_fault_reasons();
     if (v.fault) instance_.set_fault(true);  // remembered by INIT: Startup enters FAULT
     if (!owner && v.priority != instance_.machine().effective_priority()) {
       instance_.set_priority(v.priority);
@@ -79,7 +86,7 @@ void InstanceDriver::apply_tracking() {
   const bool fault = v.fault || v.pending;
   const bool was_fault = applied_->fault || applied_->pending;
   if (fault != was_fault) {
-    if (fault) log_fault_reasons();
+    if (fault && !group_fault_) log_fault_reasons();
     instance_.set_fault(fault);
   }
   if (!owner && v.priority != instance_.machine().effective_priority()) {

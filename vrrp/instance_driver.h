@@ -64,6 +64,11 @@ class InstanceDriver final : public InstanceHooks {
   void start();
   // Re-evaluates the tracker and feeds a changed verdict to the instance.
   void apply_tracking();
+  // vrrp_sync_group: another member is in fault, so this one is too (keepalived moves the whole
+  // group to FAULT). Takes effect with the next apply_tracking().
+  void set_group_fault(bool fault) { group_fault_ = fault; }
+  // This instance's own tracking says FAULT (not counting its group).
+  bool own_fault() const { return tracker_.verdict().fault; }
 
   // InstanceHooks
   void send_advert(const Advert& advert) override;
@@ -98,6 +103,7 @@ class InstanceDriver final : public InstanceHooks {
   std::uint64_t send_errors_ = 0;
   bool keep_addresses_ = false;
   bool wants_start_ = false;
+  bool group_fault_ = false;
   bool instance_started_ = false;
   Instance instance_;  // last: its hooks (this) are complete before it exists
 };
