@@ -17,6 +17,7 @@
 
 #include "parser/diagnostics.h"
 #include "parser/pre_definitions.h"
+#include "parser/pre_include.h"
 #include "parser/pre_sequence.h"
 #include "parser/pre_text.h"
 #include "parser/preprocessor.h"
@@ -44,11 +45,12 @@ class PreprocessorEngine {
     std::string path;       // as opened
     std::string_view name;  // interned, for locations
     std::string dir;        // for relative includes and ${_PWD}; "" = the process directory
-    std::string content;
+    std::string content;    // the part read so far and not yet consumed, from 0
     std::size_t pos = 0;
     std::uint32_t line_no = 0;
     dev_t dev = 0;
     ino_t ino = 0;
+    FileReader reader;  // the rest of the file; at_end() for in-memory text
   };
   // One include directive (or the main file): the files its pattern matched, read in turn.
   struct IncludeFrame {
@@ -78,6 +80,8 @@ class PreprocessorEngine {
   // read_line(): the next logical line into buf_/origin_; false at the end of input.
   bool read_line();
   bool next_physical_line();
+  // Drops the consumed part of `file`'s buffer and reads the next chunk; false at its end.
+  bool refill(OpenFile& file);
   void handle_sequence_line();
   bool process_line();
   void emit_line();

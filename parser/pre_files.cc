@@ -103,9 +103,10 @@ bool PreprocessorEngine::open_next_match(IncludeFrame& frame) {
           "configuration file '" + path + "' is not a regular non-executable file - skipping");
       continue;
     }
-    LoadedFile loaded;
+    FileReader reader;
+    std::string first;
     std::string error;
-    if (!load_file(path, loaded, error)) {
+    if (!reader.open(path, first, error)) {
       include_problem(kIncludeRead, effective, frame.at,
                       "configuration file '" + path + "' open problem (" + error + ") - skipping");
       continue;
@@ -114,7 +115,9 @@ bool PreprocessorEngine::open_next_match(IncludeFrame& frame) {
     // out of file descriptors.
     bool loop = false;
     for (const IncludeFrame& open : includes_) {
-      if (open.file && open.file->dev == loaded.dev && open.file->ino == loaded.ino) loop = true;
+      if (open.file && open.file->dev == reader.dev() && open.file->ino == reader.ino()) {
+        loop = true;
+      }
     }
     if (loop) {
       diag_.error(frame.at, "include loop: " + include_chain(path));
@@ -124,9 +127,10 @@ bool PreprocessorEngine::open_next_match(IncludeFrame& frame) {
     file.path = path;
     file.name = intern_file_name(path);
     file.dir = directory_of(path);
-    file.content = std::move(loaded.content);
-    file.dev = loaded.dev;
-    file.ino = loaded.ino;
+    file.content = std::move(first);
+    file.dev = reader.dev();
+    file.ino = reader.ino();
+    file.reader = std::move(reader);
     frame.file = std::move(file);
     return true;
   }

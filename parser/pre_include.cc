@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace vigil::parser {
 namespace {
@@ -164,36 +165,58 @@ unsigned apply_include_check(const std::vector<Token>& words, unsigned current) 
   return checks;
 }
 
-bool load_file(const std::string& path, LoadedFile& out, std::string& error) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+FileReader::FileReader(FileReader&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), dev_(other.dev_), ino_(other.ino_) {}
+
+FileReader& FileReader::operator=(FileReader&& other) noexcept {
+  if (this != &other) {
+    close_fd();
+    fd_ = std::exchange(other.fd_, -1);
+    dev_ = other.dev_;
+    ino_ = other.ino_;
+  }
+  return *this;
+}
+
+FileReader::~FileReader() { close_fd(); }
+
+void FileReader::close_fd() {
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+}
+
+bool FileReader::open(const std::string& path, std::string& buf, std::string& error) {
+  close_fd();
+  fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) {
     error = std::strerror(errno);
     return false;
   }
   struct stat st {};
-  if (fstat(fd, &st) != 0) {
+  if (fstat(fd_, &st) != 0) {
     error = std::strerror(errno);
-    close(fd);
+    close_fd();
     return false;
   }
-  out.dev = st.st_dev;
-  out.ino = st.st_ino;
-  out.content.clear();
-  if (S_ISREG(st.st_mode)) out.content.reserve(static_cast<std::size_t>(st.st_size));
-  char chunk[65536];
-  while (true) {
-    const ssize_t n = read(fd, chunk, sizeof chunk);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      error = std::strerror(errno);
-      close(fd);
-      return false;
-    }
-    if (n == 0) break;
-    out.content.append(chunk, static_cast<std::size_t>(n));
+  dev_ = st.st_dev;
+  ino_ = st.st_ino;
+  buf.clear();
+  return read_more(buf, error) || error.empty();
+}
+
+bool FileReader::read_more(std::string& buf, std::string& error) {
+  constexpr std::size_t kChunk = 64 * 1024;
+  while (fd_ >= 0) {
+    const std::size_t old = buf.size();
+    buf.resize(old + kChunk);
+    const ssize_t n = read(fd_, buf.data() + old, kChunk);
+    buf.resize(old + static_cast<std::size_t>(n > 0 ? n : 0));
+    if (n > 0) return true;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) error = std::strerror(errno);
+    close_fd();
   }
-  close(fd);
-  return true;
+  return false;
 }
 
 }  // namespace vigil::parser

@@ -56,12 +56,33 @@ std::string directory_of(std::string_view path);
 // binder to report.
 unsigned apply_include_check(const std::vector<Token>& words, unsigned current);
 
-struct LoadedFile {
-  std::string content;
-  dev_t dev = 0;
-  ino_t ino = 0;
+// A configuration file read in chunks as the preprocessor consumes it, so that a large file is
+// never held whole next to the model built from it (keepalived reads it with fgets() too).
+class FileReader {
+ public:
+  FileReader() = default;
+  FileReader(FileReader&& other) noexcept;
+  FileReader& operator=(FileReader&& other) noexcept;
+  FileReader(const FileReader&) = delete;
+  FileReader& operator=(const FileReader&) = delete;
+  ~FileReader();
+
+  // Opens `path` and reads its first chunk into `buf`, so that a file that cannot be read at
+  // all (a directory) fails here. On failure returns false with the strerror() text in `error`.
+  bool open(const std::string& path, std::string& buf, std::string& error);
+  // Appends the next chunk to `buf`; false at the end of the file, or on a read error (with
+  // `error` set). The file is closed once this returned false.
+  bool read_more(std::string& buf, std::string& error);
+  bool at_end() const { return fd_ < 0; }
+  dev_t dev() const { return dev_; }
+  ino_t ino() const { return ino_; }
+
+ private:
+  void close_fd();
+
+  int fd_ = -1;
+  dev_t dev_ = 0;
+  ino_t ino_ = 0;
 };
-// Reads a whole file; on failure returns false with the strerror() text in `error`.
-bool load_file(const std::string& path, LoadedFile& out, std::string& error);
 
 }  // namespace vigil::parser

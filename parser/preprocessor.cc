@@ -63,18 +63,20 @@ void PreprocessorEngine::open_text(std::string_view text, std::string_view name)
 }
 
 bool PreprocessorEngine::open_main_file(const std::string& path) {
-  LoadedFile loaded;
+  FileReader reader;
+  std::string first;
   std::string error;
   const SourceLocation at{intern_file_name(path), 0, 0};
-  if (!load_file(path, loaded, error)) {
+  if (!reader.open(path, first, error)) {
     diag_.error(at, "cannot open configuration file: " + error);
     return false;
   }
   open_text({}, path);
   OpenFile& file = *includes_.back().file;
-  file.content = std::move(loaded.content);
-  file.dev = loaded.dev;
-  file.ino = loaded.ino;
+  file.content = std::move(first);
+  file.dev = reader.dev();
+  file.ino = reader.ino();
+  file.reader = std::move(reader);
   return true;
 }
 
@@ -92,13 +94,18 @@ void PreprocessorEngine::fatal_limit(const SourceLocation& at, std::string messa
 bool PreprocessorEngine::next_physical_line() {
   while (!includes_.empty()) {
     IncludeFrame& frame = includes_.back();
-    if (!frame.file || frame.file->pos >= frame.file->content.size()) {
+    if (!frame.file) {
       end_file();
       continue;
     }
     OpenFile& file = *frame.file;
+    std::size_t nl = file.content.find('\n', file.pos);
+    while (nl == std::string::npos && refill(file)) nl = file.content.find('\n', file.pos);
+    if (file.pos >= file.content.size()) {
+      end_file();
+      continue;
+    }
     const std::string_view content = file.content;
-    const std::size_t nl = content.find('\n', file.pos);
     std::string_view line;
     if (nl == std::string_view::npos) {
       line = content.substr(file.pos);
@@ -115,6 +122,19 @@ bool PreprocessorEngine::next_physical_line() {
     origin_ = LineOrigin{file.name, file.line_no};
     quote_reported_ = false;
     return true;
+  }
+  return false;
+}
+
+bool PreprocessorEngine::refill(OpenFile& file) {
+  if (file.reader.at_end()) return false;
+  file.content.erase(0, file.pos);
+  file.pos = 0;
+  std::string error;
+  if (file.reader.read_more(file.content, error)) return true;
+  if (!error.empty()) {
+    diag_.error(SourceLocation{file.name, file.line_no + 1, 0},
+                "cannot read configuration file '" + file.path + "': " + error);
   }
   return false;
 }
