@@ -4,6 +4,11 @@
 // the same things. Wording is vigil's; where keepalived is careless vigil is stricter and says
 // why next to the check.
 #include <algorithm>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <unordered_map>
 
 #include "parser/bind_lvs_internal.h"
 #include "parser/binders.h"
@@ -183,9 +188,17 @@ void check_service(VirtualServer& vs, const VirtualServerGroup* group, BindConte
   }
 }
 
-bool same_server(const RealServer& a, const RealServer& b) {
-  return a.address == b.address && a.port == b.port;
-}
+// Real servers of one service are the same when address and port are (after completion).
+struct ServerKey {
+  core::IpAddress address;
+  std::uint16_t port = 0;
+  bool operator==(const ServerKey&) const = default;
+};
+struct ServerKeyHash {
+  std::size_t operator()(const ServerKey& k) const {
+    return std::hash<core::IpAddress>()(k.address) * 31 + k.port;
+  }
+};
 
 std::uint32_t default_retry(CheckerType t) {
   switch (t) {
@@ -387,19 +400,28 @@ void finalize_virtual_server(const config::Config& config, VirtualServer& vs,
   fix_ports(vs, group, ctx);
   // keepalived compares before it completes the ports, so 10.0.0.2 and 10.0.0.2:80 of a
   // service on port 80 both get through to IPVS, which refuses the second; vigil compares
-  // the completed addresses.
-  for (auto it = vs.real_servers.begin(); it != vs.real_servers.end();) {
-    auto dup = std::find_if(vs.real_servers.begin(), it,
-                            [&](const RealServer& o) { return same_server(o, *it); });
-    if (dup != it) {
-      ctx.diag.warning(it->location, "real_server " + endpoint(it->address, it->port) +
-                                         " duplicates the one at " + dup->location.str() +
-                                         "; the second is ignored");
-      weight_sum -= *it->weight;
-      it = vs.real_servers.erase(it);
-      continue;
+  // the completed addresses. (A hash of the ones kept, so that a service with thousands of
+  // real servers is not quadratic.)
+  {
+    std::unordered_map<ServerKey, std::size_t, ServerKeyHash> seen;
+    seen.reserve(vs.real_servers.size());
+    auto& list = vs.real_servers;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      RealServer& rs = list[i];
+      auto [at, inserted] = seen.try_emplace(ServerKey{rs.address, rs.port}, kept);
+      if (!inserted) {
+        ctx.diag.warning(rs.location, "real_server " + endpoint(rs.address, rs.port) +
+                                          " duplicates the one at " +
+                                          list[at->second].location.str() +
+                                          "; the second is ignored");
+        weight_sum -= *rs.weight;
+        continue;
+      }
+      if (kept != i) list[kept] = std::move(rs);
+      ++kept;
     }
-    ++it;
+    list.erase(list.begin() + static_cast<std::ptrdiff_t>(kept), list.end());
   }
   for (auto& rs : vs.real_servers) {
     if (vs.sorry_server && vs.sorry_server->address == rs.address &&
@@ -429,25 +451,63 @@ void finalize_virtual_server(const config::Config& config, VirtualServer& vs,
   }
 }
 
-bool same_service(const VirtualServer& a, const VirtualServer& b) {
-  if (a.kind != b.kind) return false;
-  switch (a.kind) {
+// What makes two virtual servers one IPVS service: the fields that identify it for its kind.
+struct ServiceKey {
+  VirtualServer::Kind kind = VirtualServer::Kind::kAddress;
+  core::IpAddress address;
+  std::uint16_t port = 0;
+  std::optional<config::LvsProtocol> protocol;
+  std::uint32_t fwmark = 0;
+  std::optional<core::Family> family;
+  std::string group;
+  bool operator==(const ServiceKey&) const = default;
+};
+
+ServiceKey service_key(const VirtualServer& vs) {
+  ServiceKey k;
+  k.kind = vs.kind;
+  switch (vs.kind) {
     case VirtualServer::Kind::kAddress:
-      return a.address == b.address && a.port == b.port && a.protocol == b.protocol;
+      k.address = vs.address;
+      k.port = vs.port;
+      k.protocol = vs.protocol;
+      break;
     case VirtualServer::Kind::kFwmark:
-      return a.fwmark == b.fwmark && a.family == b.family;
+      k.fwmark = vs.fwmark;
+      k.family = vs.family;
+      break;
     case VirtualServer::Kind::kGroup:
-      return a.group == b.group && a.protocol == b.protocol && a.family == b.family;
+      k.group = vs.group;
+      k.protocol = vs.protocol;
+      k.family = vs.family;
+      break;
   }
-  return false;
+  return k;
 }
+
+struct ServiceKeyHash {
+  std::size_t operator()(const ServiceKey& k) const {
+    std::size_t h = std::hash<core::IpAddress>()(k.address);
+    auto mix = [&h](std::size_t v) { h = h * 1000003 ^ v; };
+    mix(static_cast<std::size_t>(k.kind));
+    mix(k.port);
+    mix(k.protocol ? static_cast<std::size_t>(*k.protocol) + 1 : 0);
+    mix(k.fwmark);
+    mix(k.family ? static_cast<std::size_t>(*k.family) + 1 : 0);
+    mix(std::hash<std::string>()(k.group));
+    return h;
+  }
+};
 
 }  // namespace
 
 void finalize_lvs(config::Config& config, BindContext& ctx) {
   auto& list = config.lvs.virtual_servers;
-  for (auto it = list.begin(); it != list.end();) {
-    VirtualServer& vs = *it;
+  // Services dropped here are compacted away in one pass (erasing each from the middle of
+  // the list is quadratic in a large configuration).
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    VirtualServer& vs = list[i];
     const VirtualServerGroup* group = nullptr;
     if (vs.kind == VirtualServer::Kind::kGroup) {
       group = find_group(config.lvs, vs.group);
@@ -456,34 +516,38 @@ void finalize_lvs(config::Config& config, BindContext& ctx) {
         // virtual server"); `-t` passes the file. vigil reports it.
         ctx.diag.error(vs.location,
                        vs_label(vs) + ": no virtual_server_group '" + vs.group + "' is defined");
-        it = list.erase(it);
         continue;
       }
     }
     settle_family(vs, ctx);
     if (vs.real_servers.empty()) {
       ctx.diag.warning(vs.location, vs_label(vs) + " has no real servers; it is ignored");
-      it = list.erase(it);
       continue;
     }
     finalize_virtual_server(config, vs, group, ctx);
-    ++it;
+    if (kept != i) list[kept] = std::move(vs);
+    ++kept;
   }
+  list.erase(list.begin() + static_cast<std::ptrdiff_t>(kept), list.end());
   // Two definitions of one IPVS service. keepalived -t passes the file (exit 0) and then both
   // definitions manage the same kernel service; vigil keeps the first and says so, without
   // changing the exit code keepalived users rely on.
-  for (auto it = list.begin(); it != list.end();) {
-    auto dup = std::find_if(list.begin(), it,
-                            [&](const VirtualServer& o) { return same_service(o, *it); });
-    if (dup != it) {
-      lvs::notice(ctx, it->location,
-                  vs_label(*it) + " is already defined at " + dup->location.str() +
+  std::unordered_map<ServiceKey, std::size_t, ServiceKeyHash> seen;
+  seen.reserve(list.size());
+  kept = 0;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    VirtualServer& vs = list[i];
+    auto [at, inserted] = seen.try_emplace(service_key(vs), kept);
+    if (!inserted) {
+      lvs::notice(ctx, vs.location,
+                  vs_label(vs) + " is already defined at " + list[at->second].location.str() +
                       "; the second is ignored");
-      it = list.erase(it);
       continue;
     }
-    ++it;
+    if (kept != i) list[kept] = std::move(vs);
+    ++kept;
   }
+  list.erase(list.begin() + static_cast<std::ptrdiff_t>(kept), list.end());
 }
 
 }  // namespace vigil::parser
