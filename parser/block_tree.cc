@@ -31,7 +31,8 @@ void TreeBuilder::finish() {
   finish_statement();
   while (stack_.size() > 1) {
     const Frame& f = stack_.back();
-    diag_.error(f.open_brace, "block '" + f.owner_keyword + "' is not closed (missing '}')");
+    const std::string_view owner = stack_[stack_.size() - 2].nodes.back().keyword();
+    diag_.error(f.open_brace, "block '" + std::string(owner) + "' is not closed (missing '}')");
     pop();
   }
   flush_top_level();
@@ -42,8 +43,7 @@ void TreeBuilder::finish_statement() {
   // A new top-level statement: the ones before it can no longer take a `{`.
   if (stack_.size() == 1) flush_top_level();
   Node n;
-  // Copied into a vector of exactly the statement's size (pending_ keeps its capacity for the
-  // next one): a large configuration is mostly short statements.
+  n.words = take_words();
   n.words.reserve(pending_.size());
   for (Token& t : pending_) n.words.push_back(std::move(t));
   pending_.clear();
@@ -72,7 +72,7 @@ void TreeBuilder::open(const Token& brace) {
   }
   owner->has_block = true;
   owner->block_location = brace.location;
-  stack_.push_back(Frame{{}, brace.location, std::string(owner->keyword())});
+  stack_.push_back(Frame{take_nodes(), brace.location});
 }
 
 void TreeBuilder::close(const Token& brace) {
@@ -90,6 +90,7 @@ void TreeBuilder::pop() {
   owner.children = std::move(f.nodes);
   if (!anonymous_.empty() && anonymous_.back() == stack_.size()) {
     anonymous_.pop_back();
+    recycle(stack_.back().nodes.back());
     stack_.back().nodes.pop_back();
   }
   // A closed top-level block is complete: a `{` after it starts an anonymous block.
@@ -98,8 +99,33 @@ void TreeBuilder::pop() {
 
 void TreeBuilder::flush_top_level() {
   std::vector<Node>& top = stack_.front().nodes;
-  for (Node& n : top) sink_(std::move(n));
+  for (Node& n : top) {
+    sink_(std::move(n));
+    recycle(n);
+  }
   top.clear();
+}
+
+void TreeBuilder::recycle(Node& node) {
+  for (Node& child : node.children) recycle(child);
+  node.children.clear();
+  if (node.children.capacity() != 0) spare_nodes_.push_back(std::move(node.children));
+  node.words.clear();
+  if (node.words.capacity() != 0) spare_words_.push_back(std::move(node.words));
+}
+
+std::vector<Token> TreeBuilder::take_words() {
+  if (spare_words_.empty()) return {};
+  std::vector<Token> v = std::move(spare_words_.back());
+  spare_words_.pop_back();
+  return v;
+}
+
+std::vector<Node> TreeBuilder::take_nodes() {
+  if (spare_nodes_.empty()) return {};
+  std::vector<Node> v = std::move(spare_nodes_.back());
+  spare_nodes_.pop_back();
+  return v;
 }
 
 std::vector<Node> build_tree(std::vector<Line> lines, Diagnostics& diag) {
