@@ -9,6 +9,7 @@ namespace vigil::parser::lvs {
 namespace {
 
 using config::Checker;
+using config::HttpRegex;
 using config::HttpUrl;
 
 std::string squote(std::string_view s) { return "'" + std::string(s) + "'"; }
@@ -54,6 +55,11 @@ void bind_status_code(const Node& n, BindContext& c, HttpUrl& url) {
   }
 }
 
+HttpRegex& regex_of(HttpUrl& u) {
+  if (!u.regex) u.regex = HttpRegex{};
+  return *u.regex;
+}
+
 const Keyword<HttpUrl> kUrlKeywords[] = {
     {"path",
      [](const Node& n, BindContext& c, HttpUrl& u) {
@@ -91,11 +97,11 @@ const Keyword<HttpUrl> kUrlKeywords[] = {
          c.diag.error(n.arg(0).location, "'regex': empty pattern");
          return;
        }
-       u.regex = n.arg(0).text;
+       regex_of(u).pattern = n.arg(0).text;
      }},
     {"regex_no_match",
      [](const Node& n, BindContext& c, HttpUrl& u) {
-       if (expect_args(n, c, 0)) u.regex_no_match = true;
+       if (expect_args(n, c, 0)) regex_of(u).no_match = true;
      }},
     {"regex_options",
      [](const Node& n, BindContext& c, HttpUrl& u) {
@@ -108,18 +114,18 @@ const Keyword<HttpUrl> kUrlKeywords[] = {
            report_bad_choice(n, i, kRegexOptions, c);
            continue;
          }
-         u.regex_options.push_back(n.arg(i).text);
+         regex_of(u).options.push_back(n.arg(i).text);
        }
      }},
     {"regex_min_offset",
      [](const Node& n, BindContext& c, HttpUrl& u) {
        if (!expect_args(n, c, 1)) return;
-       if (auto v = parse_uint(n, 0, 0, UINT32_MAX, c)) u.regex_min_offset = *v;
+       if (auto v = parse_uint(n, 0, 0, UINT32_MAX, c)) regex_of(u).min_offset = *v;
      }},
     {"regex_max_offset",
      [](const Node& n, BindContext& c, HttpUrl& u) {
        if (!expect_args(n, c, 1)) return;
-       if (auto v = parse_uint(n, 0, 0, UINT32_MAX, c)) u.regex_max_offset = *v;
+       if (auto v = parse_uint(n, 0, 0, UINT32_MAX, c)) regex_of(u).max_offset = *v;
      }},
     {"regex_stack",
      [](const Node& n, BindContext& c, HttpUrl& u) {
@@ -132,7 +138,7 @@ const Keyword<HttpUrl> kUrlKeywords[] = {
                                              " exceeds max " + std::to_string(*max));
          return;
        }
-       u.regex_stack =
+       regex_of(u).stack =
            std::make_pair(static_cast<std::size_t>(*start), static_cast<std::size_t>(*max));
      }},
 };
@@ -150,21 +156,20 @@ void bind_url(const Node& node, BindContext& ctx, Checker& ch) {
   if (url.status_codes.none()) {
     for (unsigned code = 200; code <= 299; ++code) url.status_codes.set(code - HttpUrl::kMinStatus);
   }
-  if (!url.regex && (!url.regex_options.empty() || url.regex_no_match ||
-                     url.regex_min_offset != 0 || url.regex_max_offset || url.regex_stack)) {
-    notice(ctx, node.location(), "regex options given without 'regex'; they are ignored");
-    url.regex_options.clear();
-    url.regex_no_match = false;
-    url.regex_min_offset = 0;
-    url.regex_max_offset.reset();
-    url.regex_stack.reset();
+  if (url.regex && url.regex->pattern.empty()) {
+    const HttpRegex& r = *url.regex;
+    if (!r.options.empty() || r.no_match || r.min_offset != 0 || r.max_offset || r.stack) {
+      notice(ctx, node.location(), "regex options given without 'regex'; they are ignored");
+    }
+    url.regex.reset();
   }
-  if (url.regex_max_offset && url.regex_min_offset > *url.regex_max_offset) {
+  if (url.regex && url.regex->max_offset && url.regex->min_offset > *url.regex->max_offset) {
+    HttpRegex& r = *url.regex;
     notice(ctx, node.location(),
-           "regex_min_offset " + std::to_string(url.regex_min_offset) + " > regex_max_offset " +
-               std::to_string(*url.regex_max_offset) + "; both are ignored");
-    url.regex_min_offset = 0;
-    url.regex_max_offset.reset();
+           "regex_min_offset " + std::to_string(r.min_offset) + " > regex_max_offset " +
+               std::to_string(*r.max_offset) + "; both are ignored");
+    r.min_offset = 0;
+    r.max_offset.reset();
   }
   http(ch).urls.push_back(std::move(url));
 }

@@ -286,17 +286,25 @@ const VsKeyword kVirtualServerKeywords[] = {
 // `virtual_server ADDR [PORT] | fwmark N | group NAME { ... }`
 void bind_virtual_server(const Node& node, BindContext& ctx, config::Config& config) {
   if (!expect_args(node, ctx, 1, 2)) return;
-  VirtualServer vs;
+  // Bound in place: a virtual server is large, and moving each into the list costs.
+  auto& list = config.lvs.virtual_servers;
+  VirtualServer& vs = list.emplace_back();
   vs.location = node.location();
   const std::string& first = node.arg(0).text;
   if (first == "fwmark" || first == "group") {
-    if (!expect_args(node, ctx, 2)) return;
+    if (!expect_args(node, ctx, 2)) {
+      list.pop_back();
+      return;
+    }
     if (first == "fwmark") {
       vs.kind = VirtualServer::Kind::kFwmark;
       // keepalived accepts 0, but a mark of 0 is "no mark" to the kernel and keepalived then
       // treats the service as an address service of 0.0.0.0.
       auto m = parse_uint(node, 1, 1, UINT32_MAX, ctx);
-      if (!m) return;
+      if (!m) {
+        list.pop_back();
+        return;
+      }
       vs.fwmark = static_cast<std::uint32_t>(*m);
     } else {
       vs.kind = VirtualServer::Kind::kGroup;
@@ -305,16 +313,23 @@ void bind_virtual_server(const Node& node, BindContext& ctx, config::Config& con
   } else {
     auto a = parse_address(node, 0, ctx);
     auto p = parse_optional_port(node, 1, ctx);
-    if (!a || !p) return;  // keepalived skips the whole block
+    if (!a || !p) {  // keepalived skips the whole block
+      list.pop_back();
+      return;
+    }
     vs.kind = VirtualServer::Kind::kAddress;
     vs.address = *a;
     vs.port = *p;
     vs.family = core::family_of(*a);
   }
   if (node.has_block) {
+    // Room for exactly the real servers written: grown by doubling, a service of ten would
+    // carry six spare ones, which is much of the model's size in a large configuration.
+    vs.real_servers.reserve(static_cast<std::size_t>(
+        std::count_if(node.children.begin(), node.children.end(),
+                      [](const Node& c) { return c.keyword() == "real_server"; })));
     bind_block(node, std::span<const VsKeyword>(kVirtualServerKeywords), "virtual_server", ctx, vs);
   }
-  config.lvs.virtual_servers.push_back(std::move(vs));
 }
 
 const Keyword<config::Config> kTopLevel[] = {

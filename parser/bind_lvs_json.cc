@@ -19,6 +19,7 @@ template <class T>
 json opt(const std::optional<T>& v) {
   return v ? json(*v) : json(nullptr);
 }
+json opt(const config::Boxed<std::string>& v) { return v ? json(*v) : json(nullptr); }
 json opt_address(const std::optional<core::IpAddress>& a) {
   return a ? json(a->to_string()) : json(nullptr);
 }
@@ -82,7 +83,7 @@ json family(const std::optional<core::Family>& f) {
   return f ? json(std::string(core::family_name(*f))) : json(nullptr);
 }
 
-json script(const std::optional<config::ScriptCommand>& s) {
+json script(const config::ScriptCommand* s) {
   if (!s) return nullptr;
   json j;
   j["command"] = s->command;
@@ -90,6 +91,9 @@ json script(const std::optional<config::ScriptCommand>& s) {
   j["group"] = opt_string(s->group);
   return j;
 }
+
+json script(const std::optional<config::ScriptCommand>& s) { return script(s ? &*s : nullptr); }
+json script(const config::Boxed<config::ScriptCommand>& s) { return script(s.get()); }
 
 json hex(const std::optional<config::HexData>& h) {
   if (!h) return nullptr;
@@ -190,14 +194,15 @@ void details_json(const config::Checker& c, json& j) {
             uj["digest"] = opt(u.digest);
             uj["status_code"] = status_codes(u);
             uj["virtualhost"] = opt(u.virtualhost);
-            uj["regex"] = opt(u.regex);
-            uj["regex_no_match"] = u.regex_no_match;
-            uj["regex_options"] = u.regex_options;
-            uj["regex_min_offset"] = u.regex_min_offset;
-            uj["regex_max_offset"] = opt(u.regex_max_offset);
-            uj["regex_stack"] = u.regex_stack
-                                    ? json::array({u.regex_stack->first, u.regex_stack->second})
-                                    : json(nullptr);
+            const config::HttpRegex none;
+            const config::HttpRegex& r = u.regex ? *u.regex : none;
+            uj["regex"] = u.regex ? json(r.pattern) : json(nullptr);
+            uj["regex_no_match"] = r.no_match;
+            uj["regex_options"] = r.options;
+            uj["regex_min_offset"] = r.min_offset;
+            uj["regex_max_offset"] = opt(r.max_offset);
+            uj["regex_stack"] =
+                r.stack ? json::array({r.stack->first, r.stack->second}) : json(nullptr);
             urls.push_back(std::move(uj));
           }
           j["urls"] = std::move(urls);

@@ -19,7 +19,7 @@ std::string rs_name(const RealServer& rs) {
   return rs.port ? a + ":" + std::to_string(rs.port) : a;
 }
 
-void bind_rs_notify(const Node& n, BindContext& c, std::optional<config::ScriptCommand>& slot,
+void bind_rs_notify(const Node& n, BindContext& c, config::Boxed<config::ScriptCommand>& slot,
                     const RealServer& rs) {
   if (slot) {
     // keepalived keeps the first: "notify_up script already specified - ignoring".

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/ip_address.h"
+#include "parser/config/boxed.h"
 #include "parser/source_location.h"
 
 namespace vigil::config {
@@ -39,6 +40,16 @@ struct ConnectionOptions {
   std::optional<Duration> connect_timeout;  // inherited real_server -> virtual_server (5 s)
 };
 
+// The content match of a `url { }`.
+struct HttpRegex {
+  std::string pattern;  // never empty once bound
+  bool no_match = false;
+  std::vector<std::string> options;
+  std::size_t min_offset = 0;
+  std::optional<std::size_t> max_offset;
+  std::optional<std::pair<std::size_t, std::size_t>> stack;  // start, max bytes
+};
+
 // One `url { }` of HTTP_GET / SSL_GET.
 struct HttpUrl {
   parser::SourceLocation location;
@@ -49,13 +60,10 @@ struct HttpUrl {
   static constexpr unsigned kMinStatus = 100;
   static constexpr unsigned kMaxStatus = 599;
   std::bitset<kMaxStatus - kMinStatus + 1> status_codes;
-  std::optional<std::string> virtualhost;  // inherited checker -> real -> virtual server
-  std::optional<std::string> regex;
-  bool regex_no_match = false;
-  std::vector<std::string> regex_options;
-  std::size_t regex_min_offset = 0;
-  std::optional<std::size_t> regex_max_offset;
-  std::optional<std::pair<std::size_t, std::size_t>> regex_stack;  // start, max bytes
+  Boxed<std::string> virtualhost;  // inherited checker -> real -> virtual server
+  // regex, regex_no_match, regex_options, regex_min_offset, regex_max_offset, regex_stack:
+  // rare, so boxed. Unset unless `regex` was given (the others alone are ignored).
+  Boxed<HttpRegex> regex;
 
   bool accepts(unsigned code) const {
     return code >= kMinStatus && code <= kMaxStatus && status_codes.test(code - kMinStatus);
@@ -67,7 +75,7 @@ enum class HttpProtocol { k1_0, k1_0C, k1_1 };
 struct HttpCheck {
   std::vector<HttpUrl> urls;
   HttpProtocol http_protocol = HttpProtocol::k1_0;
-  std::optional<std::string> virtualhost;
+  Boxed<std::string> virtualhost;
   bool enable_sni = false;
   bool fast_recovery = false;
 };

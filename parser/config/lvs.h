@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/ip_address.h"
+#include "parser/config/boxed.h"
 #include "parser/config/checkers.h"
 #include "parser/source_location.h"
 
@@ -96,8 +97,8 @@ struct RealServer {
   std::optional<std::uint32_t> weight;         // default: the virtual server's weight (1)
   std::optional<ForwardingMethod> forwarding;  // lvs_method; default: the VS's
   std::optional<bool> inhibit_on_failure;      // default: the VS's
-  std::optional<ScriptCommand> notify_up;
-  std::optional<ScriptCommand> notify_down;
+  Boxed<ScriptCommand> notify_up;              // rare: boxed, so that unset ones cost a pointer
+  Boxed<ScriptCommand> notify_down;
   std::uint32_t uthreshold = 0;
   std::uint32_t lthreshold = 0;
   std::optional<bool> alpha;                   // default: the VS's
@@ -108,7 +109,7 @@ struct RealServer {
   std::optional<Duration> connect_timeout;     // default: the VS's
   // keepalived: explicit, else global smtp_alert_checker / smtp_alert, else true.
   std::optional<bool> smtp_alert;
-  std::optional<std::string> virtualhost;  // default: the VS's
+  Boxed<std::string> virtualhost;  // default: the VS's
   std::vector<Checker> checkers;
 };
 
@@ -137,7 +138,7 @@ struct VirtualServer {
   std::optional<std::uint8_t> persistence_granularity_prefix;
   bool ha_suspend = false;
   std::optional<bool> smtp_alert;  // keepalived: explicit, else global settings, else false
-  std::optional<std::string> virtualhost;
+  Boxed<std::string> virtualhost;
   bool alpha = false;
   bool omega = false;
   std::uint32_t quorum = 1;
