@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Steady-state cost of VRRP: N instances (advert_int 1) on a master and a backup director,
+# vigild pair and keepalived pair in turn on the same namespace lab. Reports CPU seconds (user +
+# system of every process of the daemon, children included) and resident memory (sum of VmHWM,
+# the peak RSS, of the daemon's processes) per director over the measuring window.
+#
+#   sudo tests/bench/vrrp_idle_bench.sh [--vigild PATH] [--keepalived PATH] [-s SECONDS] [N...]
+# Defaults: 60 s, N = 1 50 200. Without --vigild, vigild is built in build/bench (Release).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+vigild="" keepalived=$(command -v keepalived || echo /usr/sbin/keepalived) seconds=60 counts=()
+while (($#)); do
+  case $1 in
+    --vigild) vigild=$2; shift 2 ;;
+    --keepalived) keepalived=$2; shift 2 ;;
+    -s) seconds=$2; shift 2 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) counts+=("$1"); shift ;;
+  esac
+done
+((${#counts[@]})) || counts=(1 50 200)
+[ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
+if [ -z "$vigild" ]; then
+  cmake -S "$root" -B "$root/build/bench" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIGIL_TESTS=OFF >/dev/null
+  cmake --build "$root/build/bench" --target vigild >/dev/null
+  vigild=$root/build/bench/daemon/vigild
+fi
+. "$root/tests/integration/lab.sh"
+work=$(mktemp -d)
+trap 'lab_down; rm -rf "$work"' EXIT
+lab_up d1 d2
+
+conf() {  # conf HOST PRIORITY N
+  local i
+  for ((i = 1; i <= $3; i++)); do
+    cat <<CONF
+vrrp_instance VI_$i {
+  interface eth0
+  virtual_router_id $i
+  priority $2
+  advert_int 1
+  virtual_ipaddress {
+    10.78.$((i / 250)).$((i % 250 + 1))/32
+  }
+}
+CONF
+  done >"$work/$1.conf"
+}
+
+# cpu_ticks HOST: user+system clock ticks of every process in HOST's namespace.
+cpu_ticks() {
+  local t=0 p
+  for p in $(ip netns pids "$(lab_ns "$1")"); do
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$t"
+}
+hwm_kb() {
+  local m=0 p
+  for p in $(ip netns pids "$(lab_ns "$1")"); do
+    m=$((m + $(awk '/VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)))
+  done
+  echo "$m"
+}
+
+measure() {  # measure IMPL N -> "cpu_master cpu_backup rss_master rss_backup"
+  local impl=$1 n=$2 h
+  conf d1 150 "$n"
+  conf d2 100 "$n"
+  for h in d1 d2; do
+    rm -f "$work/$h".*pid
+    if [ "$impl" = vigild ]; then
+      ip netns exec "$(lab_ns "$h")" "$vigild" -n -f "$work/$h.conf" -p "$work/$h.pid" -G \
+        >/dev/null 2>&1 &
+    else
+      ip netns exec "$(lab_ns "$h")" "$keepalived" -n -P -f "$work/$h.conf" -p "$work/$h.kpid" \
+        -r "$work/$h.vpid" >/dev/null 2>&1 &
+    fi
+    LAB_PIDS+=("$!")
+  done
+  # Every instance elected (the last VIP is on d1), then the window.
+  local last="10.78.$((n / 250)).$((n % 250 + 1))"
+  wait_for 30 has_vip d1 "$last" || echo "bench: $impl N=$n: not all instances master" >&2
+  sleep 6  # takeover announcements done
+  local c1 c2
+  c1=$(cpu_ticks d1) c2=$(cpu_ticks d2)
+  sleep "$seconds"
+  local hz; hz=$(getconf CLK_TCK)
+  echo "$(( $(cpu_ticks d1) - c1 )) $(( $(cpu_ticks d2) - c2 )) $(hwm_kb d1) $(hwm_kb d2)" |
+    awk -v hz="$hz" '{printf "%.2f %.2f %.1f %.1f\n", $1/hz, $2/hz, $3/1024, $4/1024}'
+  for h in d1 d2; do ip netns pids "$(lab_ns "$h")" | xargs -r kill -9 2>/dev/null || true; done
+  sleep 1
+  on d1 ip addr flush dev eth0 to 10.78.0.0/16 2>/dev/null || true
+  on d2 ip addr flush dev eth0 to 10.78.0.0/16 2>/dev/null || true
+}
+
+echo "window ${seconds}s; CPU s (master/backup), peak RSS MB (master/backup)"
+printf '%-5s %-22s %-22s %-20s %-20s\n' N "vigild cpu m/b" "keepalived cpu m/b" "vigild MB m/b" "keepalived MB m/b"
+for n in "${counts[@]}"; do
+  read -r vc1 vc2 vr1 vr2 < <(measure vigild "$n")
+  read -r kc1 kc2 kr1 kr2 < <(measure keepalived "$n")
+  printf '%-5s %-22s %-22s %-20s %-20s\n' "$n" "$vc1/$vc2" "$kc1/$kc2" "$vr1/$vr2" "$kr1/$kr2"
+done
