@@ -161,6 +161,7 @@ char decode_escape(std::string_view s, std::size_t& i) {
 bool split_words(const PreText& t, const LineOrigin& origin, std::vector<Token>& out,
                  char& open_quote, std::uint32_t& quote_column) {
   const std::string_view s = t.s;
+  const bool line_has_nul = s.find('\0') != std::string_view::npos;
   std::size_t i = 0;
   // Each lone ' costs a rescan of the rest of the line; past a few, take them literally at
   // once so a hostile line stays linear.
@@ -170,6 +171,9 @@ bool split_words(const PreText& t, const LineOrigin& origin, std::vector<Token>&
     if (i >= s.size()) break;
     Token tok;
     tok.location = SourceLocation{origin.file, origin.line, t.column_at(i)};
+    // A NUL in a word comes from an escape or from the line (which the preprocessor never
+    // leaves with one); the search is skipped for the common word that has neither.
+    bool may_hold_nul = line_has_nul;
     char quote = 0;
     // Where the open quote started, to take a lone ' literally (see below).
     std::size_t quote_pos = 0;
@@ -199,6 +203,7 @@ bool split_words(const PreText& t, const LineOrigin& origin, std::vector<Token>&
         }
         ++i;
         tok.text.push_back(decode_escape(s, i));
+        may_hold_nul = true;
         continue;
       }
       if (quote != 0) {
@@ -240,7 +245,9 @@ bool split_words(const PreText& t, const LineOrigin& origin, std::vector<Token>&
       return false;
     }
     // keepalived copies words with strndup(), so an escaped NUL ends the word.
-    if (auto nul = tok.text.find('\0'); nul != std::string::npos) tok.text.resize(nul);
+    if (may_hold_nul) {
+      if (auto nul = tok.text.find('\0'); nul != std::string::npos) tok.text.resize(nul);
+    }
     out.push_back(std::move(tok));
   }
   return true;
