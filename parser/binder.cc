@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <vector>
 
 namespace vigil::parser {
 namespace {
@@ -37,7 +38,28 @@ std::string keyword_of(const Node& node) { return quoted(node.keyword()); }
 
 }  // namespace
 
+std::string_view suggest_uncached(std::string_view word,
+                                  std::span<const std::string_view> candidates);
+
 std::string_view suggest(std::string_view word, std::span<const std::string_view> candidates) {
+  // The same unknown word against the same candidates (a ~SEQ repeating one bad line, found by
+  // the fuzzer) is answered once. Compared by content: some candidate lists are temporaries.
+  // The answer points into the candidates, which are string literals and static tables.
+  thread_local std::string last_word;
+  thread_local std::vector<std::string_view> last_candidates;
+  thread_local std::string_view last_answer;
+  if (word == last_word && std::equal(candidates.begin(), candidates.end(), last_candidates.begin(),
+                                      last_candidates.end())) {
+    return last_answer;
+  }
+  last_answer = suggest_uncached(word, candidates);
+  last_word.assign(word);
+  last_candidates.assign(candidates.begin(), candidates.end());
+  return last_answer;
+}
+
+std::string_view suggest_uncached(std::string_view word,
+                                  std::span<const std::string_view> candidates) {
   // Allow roughly one typo per four characters, at least one, at most three.
   std::size_t limit = std::clamp<std::size_t>(word.size() / 4, 1, 3);
   std::string_view best;
@@ -62,7 +84,9 @@ void report_unknown_keyword(const Node& node, std::string_view block,
                             std::span<const std::string_view> known, BindContext& ctx) {
   std::string msg = "unknown keyword " + keyword_of(node);
   if (!block.empty()) msg += " in " + std::string(block);
-  if (auto s = suggest(node.keyword(), known); !s.empty()) {
+  // Suggestions cost an edit distance per candidate; a file of thousands of unknown words
+  // (found by the fuzzer) spends no time on messages past the diagnostics bound.
+  if (auto s = ctx.diag.full() ? std::string_view{} : suggest(node.keyword(), known); !s.empty()) {
     msg += "; did you mean " + quoted(s) + "?";
   }
   if (node.has_block) msg += " (its block is skipped)";
@@ -272,7 +296,8 @@ void report_bad_choice(const Node& node, std::size_t arg, std::span<const std::s
   }
   std::string msg = keyword_of(node) + ": invalid value " + quoted(node.arg(arg).text) +
                     " (expected one of " + list + ")";
-  if (auto s = suggest(node.arg(arg).text, allowed); !s.empty()) {
+  if (auto s = ctx.diag.full() ? std::string_view{} : suggest(node.arg(arg).text, allowed);
+      !s.empty()) {
     msg += "; did you mean " + quoted(s) + "?";
   }
   ctx.diag.error(node.arg(arg).location, std::move(msg));

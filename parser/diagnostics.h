@@ -52,6 +52,9 @@ class Diagnostics {
   bool clean() const { return errors_ == 0 && config_warnings_ == 0; }
   // Number of diagnostics dropped after kMaxStored.
   std::size_t suppressed() const { return suppressed_; }
+  // Past the bound a new diagnostic is only counted: callers may skip costly message details
+  // (did-you-mean suggestions) that nobody would see.
+  bool full() const { return entries_.size() >= kMaxStored; }
 
  private:
   std::vector<Diagnostic> entries_;
