@@ -28,15 +28,9 @@ while (($#)); do
   esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
-if [ -z "$vigild" ]; then
-  cmake -S "$root" -B "$root/build/bench" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIGIL_TESTS=OFF >/dev/null
-  cmake --build "$root/build/bench" --target vigild >/dev/null
-  vigild=$root/build/bench/daemon/vigild
-fi
 . "$root/tests/integration/lab.sh"
-work=$(mktemp -d)
-trap 'lab_down; rm -rf "$work"' EXIT
-lab_up d1 d2 c
+[ -n "$vigild" ] || vigild=$(release_vigild "$root")
+lab_start d1 d2 c
 port_d1="v${LAB_ID}x1"  # d1's port on the switch
 
 conf() {  # conf HOST PRIORITY VERSION ADVERT_INT

@@ -21,15 +21,9 @@ while (($#)); do
 done
 ((${#counts[@]})) || counts=(1 50 200)
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root" >&2; exit 1; }
-if [ -z "$vigild" ]; then
-  cmake -S "$root" -B "$root/build/bench" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIGIL_TESTS=OFF >/dev/null
-  cmake --build "$root/build/bench" --target vigild >/dev/null
-  vigild=$root/build/bench/daemon/vigild
-fi
 . "$root/tests/integration/lab.sh"
-work=$(mktemp -d)
-trap 'lab_down; rm -rf "$work"' EXIT
-lab_up d1 d2
+[ -n "$vigild" ] || vigild=$(release_vigild "$root")
+lab_start d1 d2
 
 conf() {  # conf HOST PRIORITY N
   local i

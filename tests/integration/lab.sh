@@ -62,3 +62,28 @@ wait_for() {
 }
 
 has_vip() { on "$1" ip -o addr show | grep -qw "$2"; }
+
+# For the lab tests: a work directory (removed with the lab on exit), the lab itself, and the
+# shared verdict helpers. fail prints the tail of every log and notify record in the work dir.
+lab_start() {
+  work=$(mktemp -d)
+  chmod 755 "$work"  # scripts there may run as another user
+  trap 'lab_down; rm -rf "$work"' EXIT
+  lab_up "$@"
+}
+fail() {
+  echo "FAIL: $*"
+  local f
+  for f in "$work"/*.log "$work"/*.notify; do
+    [ -e "$f" ] && { echo "---- $f"; tail -n 40 "$f"; }
+  done
+  exit 1
+}
+pass() { echo "ok: $*"; }
+
+# For the benchmarks: builds a Release vigild in ROOT/build/bench and prints its path.
+release_vigild() {
+  cmake -S "$1" -B "$1/build/bench" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIGIL_TESTS=OFF >/dev/null
+  cmake --build "$1/build/bench" --target vigild >/dev/null
+  echo "$1/build/bench/daemon/vigild"
+}

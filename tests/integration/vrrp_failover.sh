@@ -12,17 +12,9 @@ keepalived=${2:-$(command -v keepalived || true)}
 [ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
 . "$here/lab.sh"
 
-work=$(mktemp -d)
-trap 'lab_down; rm -rf "$work"' EXIT
-lab_up d1 d2
+lab_start d1 d2
 
 declare -A PID
-fail() {
-  echo "FAIL: $*"
-  for f in "$work"/*.log; do echo "---- $f"; tail -n 40 "$f"; done
-  exit 1
-}
-pass() { echo "ok: $*"; }
 
 # conf HOST PRIORITY MODE -> writes $work/HOST.conf. MODE: v2 (IPv4, PASS, multicast),
 # v2u (IPv4 unicast), v2ah (IPsec AH authentication), v2vmac (use_vmac), v3six (VRRPv3, IPv6,

@@ -8,15 +8,8 @@ vigild=${1:?usage: vrrp_malformed.sh VIGILD}
 [ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
 [ -x /usr/bin/python3 ] || { echo "skip: /usr/bin/python3 missing"; exit 77; }
 . "$here/lab.sh"
-work=$(mktemp -d)
-trap 'lab_down; rm -rf "$work"' EXIT
-lab_up d1 d2 x
+lab_start d1 d2 x
 
-fail() {
-  echo "FAIL: $*"
-  for f in "$work"/*.log; do echo "---- $f"; tail -n 60 "$f"; done
-  exit 1
-}
 
 for n in 1 2; do
   prio=$((n == 1 ? 150 : 100))

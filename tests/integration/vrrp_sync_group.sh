@@ -8,17 +8,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 vigild=${1:?usage: vrrp_sync_group.sh VIGILD}
 [ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
 . "$here/lab.sh"
-work=$(mktemp -d)
-chmod 755 "$work"
-trap 'lab_down; rm -rf "$work"' EXIT
-lab_up d1 d2
+lab_start d1 d2
 
-fail() {
-  echo "FAIL: $*"
-  for f in "$work"/*.log; do echo "---- $f"; tail -n 40 "$f"; done
-  exit 1
-}
-pass() { echo "ok: $*"; }
 
 echo 0 >"$work/flag"
 for n in 1 2; do

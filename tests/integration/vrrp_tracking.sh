@@ -10,17 +10,8 @@ vigild=${1:?usage: vrrp_tracking.sh VIGILD}
 [ "$(id -u)" -eq 0 ] || { echo "skip: needs root"; exit 77; }
 [ -x /usr/bin/python3 ] || { echo "skip: /usr/bin/python3 missing"; exit 77; }
 . "$here/lab.sh"
-work=$(mktemp -d)
-chmod 755 "$work"
-trap 'lab_down; rm -rf "$work"' EXIT
-lab_up d1 d2
+lab_start d1 d2
 
-fail() {
-  echo "FAIL: $*"
-  for f in "$work"/*.log "$work"/*.notify; do echo "---- $f"; tail -n 40 "$f"; done
-  exit 1
-}
-pass() { echo "ok: $*"; }
 
 install -m 755 "$root/scripts/check_nginx.sh" "$work/check_nginx.sh"
 cat >"$work/notify.sh" <<'SH'

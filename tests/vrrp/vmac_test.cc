@@ -4,33 +4,15 @@
 
 #include <gtest/gtest.h>
 
-#include "netns_fixture.h"
+#include "interface_netns_fixture.h"
 
 namespace vigil::vrrp {
 namespace {
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using testing::contains;
 
-class VmacNetns : public testing::NetnsTest {
+class VmacNetns : public testing::InterfaceNetnsTest {
  protected:
-  void SetUp() override {
-    testing::NetnsTest::SetUp();
-    if (IsSkipped() || HasFatalFailure()) return;
-    ASSERT_EQ(sh(ip("link add eth0 type veth peer name peer0")), 0);
-    ASSERT_EQ(sh(ip("link set eth0 up")), 0);
-    ASSERT_EQ(sh(ip("link set peer0 up")), 0);
-    ASSERT_EQ(sh(ip("addr add 10.0.0.2/24 dev eth0")), 0);
-    ASSERT_FALSE(nl_.open());
-    table_ = std::make_unique<InterfaceTable>(io_, nl_);
-    ASSERT_FALSE(table_->start());
-  }
-  void TearDown() override {
-    table_.reset();
-    testing::NetnsTest::TearDown();
-  }
-
   Vmac::Options options(std::uint8_t vrid = 7) {
     Vmac::Options o;
     o.instance = "VI_1";
@@ -42,9 +24,6 @@ class VmacNetns : public testing::NetnsTest {
 
   static int sysctl(const std::string& path) { return SysctlRestorer::read(path).value_or(-1); }
 
-  boost::asio::io_context io_;
-  core::NetlinkSocket nl_;
-  std::unique_ptr<InterfaceTable> table_;
   SysctlRestorer sysctls_;
 };
 
