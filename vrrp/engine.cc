@@ -1,6 +1,8 @@
 #include "vrrp/engine.h"
 
 #include <algorithm>
+#include <optional>
+#include <span>
 
 #include <spdlog/spdlog.h>
 
@@ -285,37 +287,35 @@ Engine::SocketEntry* Engine::socket_for(const SocketKey& key, const RawSocketOpt
 }
 
 void Engine::on_packet(SocketEntry& entry, const ReceivedPacket& packet) {
-  if (entry.socket->options().family == core::Family::kIPv4) {
-    const Ipv4ParseResult parsed = parse_ipv4_packet(packet.bytes);
+  const bool v4 = entry.socket->options().family == core::Family::kIPv4;
+  std::optional<Ipv4Packet> ipv4;
+  std::span<const std::uint8_t> message = packet.bytes;
+  if (v4) {
+    Ipv4ParseResult parsed = parse_ipv4_packet(packet.bytes);
     if (!parsed.packet) {
       ++stats_.malformed_ipv4;
       log().debug("dropped IPv4 packet from {}: {}", packet.source.to_string(),
                   ipv4_error_name(parsed.error));
       return;
     }
-    const Ipv4Packet& p = *parsed.packet;
-    if (p.message.size() < 2) {
-      ++stats_.too_short;
-      return;
-    }
-    InstanceDriver* d = entry.by_vrid[p.message[1]];
-    if (d == nullptr) {
-      ++stats_.unknown_vrid;
-      return;
-    }
-    d->receive_ipv4(p, packet.ifindex);
-    return;
+    ipv4 = std::move(parsed.packet);
+    message = ipv4->message;
   }
-  if (packet.bytes.size() < 2) {
+  // Demultiplex by the VRID, the second byte of every VRRP message.
+  if (message.size() < 2) {
     ++stats_.too_short;
     return;
   }
-  InstanceDriver* d = entry.by_vrid[packet.bytes[1]];
+  InstanceDriver* d = entry.by_vrid[message[1]];
   if (d == nullptr) {
     ++stats_.unknown_vrid;
     return;
   }
-  d->receive_ipv6(packet);
+  if (ipv4) {
+    d->receive_ipv4(*ipv4, packet.ifindex);
+  } else {
+    d->receive_ipv6(packet);
+  }
 }
 
 void Engine::on_link(const Interface& itf, const LinkChange& change) {
