@@ -29,6 +29,9 @@ bool Services::start(std::shared_ptr<const config::Config> config, std::string& 
     notifier_.instance_state(instance.name(), vrrp::state_name(to),
                              instance.machine().effective_priority());
   });
+  engine_.set_group_listener([this](const vrrp::SyncGroup& group, vrrp::State to) {
+    notifier_.group_state(group.name(), vrrp::state_name(to));
+  });
   if (!engine_.start(*config_, error)) return false;
   vrrp_running_ = true;
   return true;

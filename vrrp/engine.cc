@@ -80,30 +80,7 @@ bool Engine::start(const config::Config& config, std::string& error) {
     }
   }
 
-  // vrrp_sync_group: the group's own track_* apply to every member (keepalived), and a member's
-  // FAULT pulls the whole group into FAULT.
-  for (const auto& group : config.vrrp.sync_groups) {
-    std::vector<InstanceDriver*> members;
-    for (const auto& name : group.members) {
-      for (auto& d : drivers_) {
-        if (d->instance().name() == name) members.push_back(d.get());
-      }
-    }
-    for (InstanceDriver* d : members) {
-      for (const auto& t : group.track_interfaces) {
-        d->tracker().track_interface(t.name, TrackWeight{t.weight, t.reverse});
-      }
-      for (const auto& t : group.track_scripts) {
-        d->tracker().track_script(t.name,
-                                  TrackWeight{t.weight.value_or(0), t.reverse.value_or(false)});
-      }
-      for (const auto& t : group.track_files) {
-        d->tracker().track_file(t.name,
-                                TrackWeight{t.weight.value_or(0), t.reverse.value_or(false)});
-      }
-    }
-    if (members.size() > 1) sync_groups_.push_back(std::move(members));
-  }
+  build_sync_groups(config);
 
   // Tracked scripts and files that some instance uses.
   const core::ScriptDefaults defaults{global.script_user, global.script_group, {}};
@@ -245,11 +222,9 @@ bool Engine::create_instance(const config::VrrpInstance& inst, std::string& erro
   auto addresses = AddressSet::for_instance(netlink_, *interfaces_, inst, if_name);
   auto announcer =
       std::make_unique<Announcer>(clock_, *pacer_, announce_settings(inst, global), inst.name);
-  auto driver = std::make_unique<InstanceDriver>(setup, clock_, *interfaces_, std::move(addresses),
-                                                 std::move(announcer),
-                                                 [this](const Instance& i, State from, State to) {
-                                                   if (listener_) listener_(i, from, to);
-                                                 });
+  auto driver = std::make_unique<InstanceDriver>(
+      setup, clock_, *interfaces_, std::move(addresses), std::move(announcer),
+      [this](const Instance& i, State from, State to) { on_state(i, from, to); });
   // keepalived tracks the instance's own interface unless dont_track_primary.
   if (!inst.interface.empty() && !inst.dont_track_primary) {
     driver->tracker().track_interface(inst.interface, TrackWeight{});
@@ -343,12 +318,70 @@ void Engine::apply_tracking() {
   for (auto& d : drivers_) d->apply_tracking();
 }
 
-void Engine::propagate_group_faults() {
-  for (auto& group : sync_groups_) {
-    bool fault = false;
-    for (InstanceDriver* d : group) fault = fault || d->own_fault();
-    for (InstanceDriver* d : group) d->set_group_fault(fault && !d->own_fault());
+// vrrp_sync_group: the group's own track_* apply to every member (keepalived), a member's
+// FAULT pulls the whole group into FAULT, and MASTER and BACKUP are taken together.
+void Engine::build_sync_groups(const config::Config& config) {
+  for (const auto& group : config.vrrp.sync_groups) {
+    std::vector<InstanceDriver*> members;
+    for (const auto& name : group.members) {
+      for (auto& d : drivers_) {
+        if (d->instance().name() == name) members.push_back(d.get());
+      }
+    }
+    for (InstanceDriver* d : members) {
+      for (const auto& t : group.track_interfaces) {
+        d->tracker().track_interface(t.name, TrackWeight{t.weight, t.reverse});
+      }
+      for (const auto& t : group.track_scripts) {
+        d->tracker().track_script(t.name,
+                                  TrackWeight{t.weight.value_or(0), t.reverse.value_or(false)});
+      }
+      for (const auto& t : group.track_files) {
+        d->tracker().track_file(t.name,
+                                TrackWeight{t.weight.value_or(0), t.reverse.value_or(false)});
+      }
+    }
+    // keepalived: "Sync group %s has only %d virtual router(s) - removing".
+    if (members.size() < 2) continue;
+    std::vector<Instance*> instances;
+    for (InstanceDriver* d : members) instances.push_back(&d->instance());
+    auto binding = std::make_unique<SyncGroupBinding>(group.name, std::move(instances),
+                                                      [this](const SyncGroup& g, State s) {
+                                                        if (group_listener_) group_listener_(g, s);
+                                                      });
+    SyncGroupBinding* g = binding.get();
+    for (InstanceDriver* d : members) {
+      const std::string name = d->instance().name();
+      d->set_sync_link(InstanceDriver::SyncLink{[g, name] { return g->may_take_over(name); },
+                                                [g, name] { g->master_heard(name); }});
+      group_of_[name] = g;
+    }
+    groups_.push_back(GroupRun{std::move(binding), std::move(members)});
   }
+}
+
+void Engine::on_state(const Instance& instance, State from, State to) {
+  if (listener_) listener_(instance, from, to);
+  if (auto it = group_of_.find(instance.name()); it != group_of_.end()) {
+    it->second->entered(instance.name(), to);
+  }
+}
+
+void Engine::propagate_group_faults() {
+  for (auto& group : groups_) {
+    bool fault = false;
+    for (InstanceDriver* d : group.members) {
+      group.binding->fault(d->instance().name(), d->own_fault());
+      fault = fault || d->own_fault();
+    }
+    for (InstanceDriver* d : group.members) d->set_group_fault(fault && !d->own_fault());
+  }
+}
+
+std::vector<const SyncGroup*> Engine::sync_groups() const {
+  std::vector<const SyncGroup*> out;
+  for (const auto& g : groups_) out.push_back(&g.binding->group());
+  return out;
 }
 
 void Engine::stop(bool release_addresses) {

@@ -28,6 +28,7 @@
 #include "vrrp/ipv4_packet.h"
 #include "vrrp/raw_socket.h"
 #include "vrrp/script_scheduler.h"
+#include "vrrp/sync_group.h"
 #include "vrrp/vmac.h"
 
 namespace vigil::vrrp {
@@ -41,6 +42,8 @@ struct EngineStats {
 class Engine {
  public:
   using StateListener = InstanceDriver::StateListener;
+  // A vrrp_sync_group entered a state (its notify scripts and FIFO line).
+  using GroupListener = std::function<void(const SyncGroup&, State)>;
 
   Engine(boost::asio::io_context& io, core::Clock& clock, core::ProcessLauncher& launcher);
   ~Engine();
@@ -48,6 +51,7 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   void set_state_listener(StateListener listener) { listener_ = std::move(listener); }
+  void set_group_listener(GroupListener listener) { group_listener_ = std::move(listener); }
 
   // Start-up: opens the sockets, removes stale VIPs of the configured instances and starts every
   // instance. `config` must outlive the engine. On failure nothing is left running and `error`
@@ -58,6 +62,7 @@ class Engine {
   void stop(bool release_addresses = true);
 
   std::vector<const InstanceDriver*> drivers() const;
+  std::vector<const SyncGroup*> sync_groups() const;
   const EngineStats& stats() const { return stats_; }
 
  private:
@@ -67,6 +72,10 @@ class Engine {
     std::uint8_t protocol;
     bool unicast;
     auto operator<=>(const SocketKey&) const = default;
+  };
+  struct GroupRun {
+    std::unique_ptr<SyncGroupBinding> binding;
+    std::vector<InstanceDriver*> members;
   };
   struct SocketEntry {
     std::unique_ptr<RawSocket> socket;
@@ -84,12 +93,15 @@ class Engine {
   // through sync groups first.
   void apply_tracking();
   void propagate_group_faults();
+  void build_sync_groups(const config::Config& config);
+  void on_state(const Instance& instance, State from, State to);
 
   boost::asio::io_context& io_;
   core::Clock& clock_;
   core::ProcessLauncher& launcher_;
   const config::Config* config_ = nullptr;
   StateListener listener_;
+  GroupListener group_listener_;
 
   core::NetlinkSocket netlink_;
   std::unique_ptr<InterfaceTable> interfaces_;
@@ -102,7 +114,8 @@ class Engine {
   std::vector<std::unique_ptr<Vmac>> vmacs_;  // use_vmac: removed again at stop
   std::map<SocketKey, SocketEntry> sockets_;
   std::vector<std::unique_ptr<InstanceDriver>> drivers_;
-  std::vector<std::vector<InstanceDriver*>> sync_groups_;  // members of each vrrp_sync_group
+  std::vector<GroupRun> groups_;  // every vrrp_sync_group of 2+ members
+  std::map<std::string, SyncGroupBinding*, std::less<>> group_of_;  // by member instance
   EngineStats stats_;
   bool started_ = false;
 };

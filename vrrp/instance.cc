@@ -58,6 +58,19 @@ void Instance::set_fault(bool fault) {
 
 void Instance::set_priority(std::uint8_t priority) { dispatch(event::PriorityChanged{priority}); }
 
+void Instance::sync_master() { dispatch(event::SyncMaster{}); }
+
+void Instance::sync_backup() { dispatch(event::SyncBackup{}); }
+
+void Instance::on_master_down_timer() {
+  if (machine_.state() == State::kBackup && !hooks_.may_take_over()) {
+    log().debug("({}) stays BACKUP until every member of its sync group is ready", name());
+    dispatch(event::SyncHold{});
+    return;
+  }
+  dispatch(event::MasterDownTimerExpired{});
+}
+
 void Instance::receive(const Datagram& datagram) {
   ++counters_.packets_received;
   if (datagram.ip.source == config_.params.primary_address) {
@@ -80,7 +93,15 @@ void Instance::receive(const Datagram& datagram) {
   ReceivedAdvert received{datagram.ip.source, advert.priority,
                           advert.version == Version::kV3 ? from_centiseconds(advert.interval)
                                                          : config_.params.advert_interval};
+  const State before = machine_.state();
+  const auto discarded = machine_.stats().lower_priority_discarded;
   dispatch(event::AdvertReceived{received});
+  // A BACKUP that accepted the advert (neither a lower priority one it discards nor a master's
+  // priority 0 farewell) follows a live master again.
+  if (before == State::kBackup && machine_.state() == State::kBackup &&
+      advert.priority != kPriorityStop && machine_.stats().lower_priority_discarded == discarded) {
+    hooks_.master_heard();
+  }
 }
 
 void Instance::count_drop(DropReason reason) {
@@ -109,7 +130,7 @@ void Instance::perform(const Action& action) {
         } else if constexpr (std::is_same_v<T, action::ArmAdverTimer>) {
           timer_->arm(a.after, [this] { dispatch(event::AdverTimerExpired{}); });
         } else if constexpr (std::is_same_v<T, action::ArmMasterDownTimer>) {
-          timer_->arm(a.after, [this] { dispatch(event::MasterDownTimerExpired{}); });
+          timer_->arm(a.after, [this] { on_master_down_timer(); });
         } else if constexpr (std::is_same_v<T, action::CancelTimers>) {
           timer_->cancel();
         } else if constexpr (std::is_same_v<T, action::AddVips>) {

@@ -39,6 +39,13 @@ class InstanceHooks {
   virtual void lower_priority_advert(const core::IpAddress& from, std::uint8_t priority) = 0;
   // After every state change (notify scripts, FIFO, sync group, status).
   virtual void state_changed(State from, State to) = 0;
+  // vrrp_sync_group seams; an instance outside a group keeps these defaults.
+  // The Master_Down_Timer fired: may this BACKUP take over now? False holds it in BACKUP for
+  // another Master_Down_Interval while the group's other members are not ready.
+  virtual bool may_take_over() { return true; }
+  // As BACKUP, an advert from a master was accepted (the Master_Down_Timer restarted): the
+  // instance no longer wants to take over.
+  virtual void master_heard() {}
 };
 
 struct InstanceCounters {
@@ -63,6 +70,10 @@ class Instance {
   void set_fault(bool fault);
   // The effective priority from tracking (keepalived clamps to 1..254; the owner never changes).
   void set_priority(std::uint8_t priority);
+  // vrrp_sync_group orders: take over with the group (from BACKUP), or yield with it (from
+  // MASTER). Other states ignore them.
+  void sync_master();
+  void sync_backup();
 
   const std::string& name() const { return config_.params.name; }
   State state() const { return machine_.state(); }
@@ -73,6 +84,7 @@ class Instance {
  private:
   void dispatch(const Event& event);
   void perform(const Action& action);
+  void on_master_down_timer();
   void send(std::uint8_t priority);
 
   InstanceConfig config_;

@@ -208,4 +208,10 @@ void InstanceDriver::state_changed(State from, State to) {
   if (listener_) listener_(instance_, from, to);
 }
 
+bool InstanceDriver::may_take_over() { return !sync_.may_take_over || sync_.may_take_over(); }
+
+void InstanceDriver::master_heard() {
+  if (sync_.master_heard) sync_.master_heard();
+}
+
 }  // namespace vigil::vrrp

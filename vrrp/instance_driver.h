@@ -41,6 +41,11 @@ struct DriverSetup {
 class InstanceDriver final : public InstanceHooks {
  public:
   using StateListener = std::function<void(const Instance&, State from, State to)>;
+  // vrrp_sync_group membership: the engine answers the instance's group questions.
+  struct SyncLink {
+    std::function<bool()> may_take_over;
+    std::function<void()> master_heard;
+  };
 
   InstanceDriver(const DriverSetup& setup, core::Clock& clock, InterfaceTable& interfaces,
                  std::unique_ptr<AddressSet> addresses, std::unique_ptr<Announcer> announcer,
@@ -67,6 +72,7 @@ class InstanceDriver final : public InstanceHooks {
   // vrrp_sync_group: another member is in fault, so this one is too (keepalived moves the whole
   // group to FAULT). Takes effect with the next apply_tracking().
   void set_group_fault(bool fault) { group_fault_ = fault; }
+  void set_sync_link(SyncLink link) { sync_ = std::move(link); }
   // This instance's own tracking says FAULT (not counting its group).
   bool own_fault() const { return tracker_.verdict().fault; }
 
@@ -78,6 +84,8 @@ class InstanceDriver final : public InstanceHooks {
   void stop_announcements() override;
   void lower_priority_advert(const core::IpAddress& from, std::uint8_t priority) override;
   void state_changed(State from, State to) override;
+  bool may_take_over() override;
+  void master_heard() override;
 
  private:
   std::vector<AnnounceTarget> announce_targets() const;
@@ -94,6 +102,7 @@ class InstanceDriver final : public InstanceHooks {
   std::unique_ptr<AddressSet> addresses_;
   std::unique_ptr<Announcer> announcer_;
   StateListener listener_;
+  SyncLink sync_;
   Tracker tracker_;
   std::optional<Tracker::Verdict> applied_;
   std::optional<AhKey> ah_key_;

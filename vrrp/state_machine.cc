@@ -101,6 +101,9 @@ Actions StateMachine::handle(const Event& event, core::TimePoint now) {
                  [&](const event::FaultDetected&) { on_fault(out); },
                  [&](const event::FaultCleared&) { on_fault_cleared(now, out); },
                  [&](const event::PriorityChanged& e) { on_priority(e.priority, now, out); },
+                 [&](const event::SyncHold&) { on_sync_hold(now, out); },
+                 [&](const event::SyncMaster&) { on_sync_master(out); },
+                 [&](const event::SyncBackup&) { on_sync_backup(now, out); },
              },
              event);
   return out;
@@ -252,6 +255,26 @@ void StateMachine::on_master_down(Actions& out) {
   if (state_ != State::kBackup) return;  // stale expiry
   log().debug("({}) Receive advertisement timeout", params_.name);
   become_master(out);
+}
+
+// keepalived vrrp_sync_can_goto_master: "the timer here doesn't really matter, since we are
+// waiting for other instances to be ready"; it re-arms 3 x Master_Adver_Interval + Skew_Time,
+// which is the Master_Down_Interval.
+void StateMachine::on_sync_hold(core::TimePoint now, Actions& out) {
+  if (state_ != State::kBackup) return;
+  arm_master_down(master_down_interval(), /*skew_only=*/false, now, out);
+}
+
+void StateMachine::on_sync_master(Actions& out) {
+  if (state_ != State::kBackup) return;  // FAULT, INIT and STOP members do not follow
+  log().debug("({}) entering MASTER with its sync group", params_.name);
+  become_master(out);
+}
+
+void StateMachine::on_sync_backup(core::TimePoint now, Actions& out) {
+  if (state_ != State::kMaster) return;
+  master_address_.reset();  // which router becomes master is not known yet
+  leave_master_for_backup(now, out);
 }
 
 // RFC 5798 6.4.3: on Adver_Timer expiry send an advert and restart the timer.

@@ -76,11 +76,20 @@ struct FaultCleared {};
 struct PriorityChanged {  // new effective priority from tracking (keepalived clamps to 1..254)
   std::uint8_t priority = 0;
 };
+// vrrp_sync_group orders (keepalived vrrp_sync.c). SyncHold: the Master_Down_Timer fired but the
+// group is not ready for every member to take over ("prefer backup state to avoid thrashing"),
+// so stay BACKUP and wait another Master_Down_Interval. SyncMaster: every member takes over
+// together (vrrp_sync_master). SyncBackup: another member yielded, so leave MASTER too, without
+// a priority 0 advert (vrrp_sync_backup -> vrrp_state_leave_master(isync, false)).
+struct SyncHold {};
+struct SyncMaster {};
+struct SyncBackup {};
 }  // namespace event
 
 using Event = std::variant<event::Startup, event::AdvertReceived, event::MasterDownTimerExpired,
                            event::AdverTimerExpired, event::Shutdown, event::FaultDetected,
-                           event::FaultCleared, event::PriorityChanged>;
+                           event::FaultCleared, event::PriorityChanged, event::SyncHold,
+                           event::SyncMaster, event::SyncBackup>;
 
 // An instance has one VRRP timer, as keepalived's `sands`: the Adver_Timer while master, the
 // Master_Down_Timer while backup. Arming either replaces whichever is running; when it fires
@@ -160,6 +169,9 @@ class StateMachine {
   void on_fault(Actions& out);
   void on_fault_cleared(core::TimePoint now, Actions& out);
   void on_priority(std::uint8_t priority, core::TimePoint now, Actions& out);
+  void on_sync_hold(core::TimePoint now, Actions& out);
+  void on_sync_master(Actions& out);
+  void on_sync_backup(core::TimePoint now, Actions& out);
 
   void become_master(Actions& out);
   void leave_master_for_backup(core::TimePoint now, Actions& out);

@@ -142,4 +142,50 @@ SyncGroup::Outcome SyncGroup::member_entered(std::string_view member, State s) {
   return {};
 }
 
+namespace {
+
+std::vector<std::string> names_of(const std::vector<Instance*>& members) {
+  std::vector<std::string> names;
+  for (const Instance* m : members) names.push_back(m->name());
+  return names;
+}
+
+}  // namespace
+
+SyncGroupBinding::SyncGroupBinding(std::string name, std::vector<Instance*> members,
+                                   Listener listener)
+    : group_(std::move(name), names_of(members)),
+      members_(std::move(members)),
+      listener_(std::move(listener)) {}
+
+bool SyncGroupBinding::may_take_over(const std::string& member) {
+  SyncGroup::Outcome out;
+  const bool go = group_.member_wants_master(member, out);
+  apply(out);
+  return go;
+}
+
+void SyncGroupBinding::apply(const SyncGroup::Outcome& outcome) {
+  for (const auto& order : outcome.orders) {
+    for (Instance* m : members_) {
+      if (m->name() != order.member) continue;
+      switch (order.order) {
+        case SyncOrder::kGotoMaster:
+          m->sync_master();
+          break;
+        case SyncOrder::kGotoBackup:
+          m->sync_backup();
+          break;
+        case SyncOrder::kGotoFault:
+        case SyncOrder::kLeaveFault:
+          // FAULT is level-triggered: the owner feeds the group's fault to every member through
+          // its tracking (Instance::set_fault), so it holds until the last member's own fault
+          // clears.
+          break;
+      }
+    }
+  }
+  if (outcome.entered && listener_) listener_(group_, *outcome.entered);
+}
+
 }  // namespace vigil::vrrp

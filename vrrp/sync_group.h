@@ -14,6 +14,7 @@
 // Group state changes are reported so the group's notify scripts and FIFO line run (priority 0).
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -21,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "vrrp/instance.h"
 #include "vrrp/state_machine.h"
 
 namespace vigil::vrrp {
@@ -77,6 +79,33 @@ class SyncGroup {
   std::set<std::string, std::less<>> faulted_;
   std::set<std::string, std::less<>> want_master_;
   State state_ = State::kInit;
+};
+
+// A SyncGroup bound to its running members: asks it the members' questions and carries out its
+// orders on them. The engine binds each member's InstanceHooks (may_take_over, master_heard,
+// state_changed) and tracking faults to it; the simulated LAN tests do the same.
+class SyncGroupBinding {
+ public:
+  using Listener = std::function<void(const SyncGroup&, State)>;
+
+  // `members` outlive the binding; their names are the group's members.
+  SyncGroupBinding(std::string name, std::vector<Instance*> members, Listener listener);
+
+  const SyncGroup& group() const { return group_; }
+  const std::vector<Instance*>& members() const { return members_; }
+
+  bool may_take_over(const std::string& member);
+  void master_heard(const std::string& member) { group_.member_yields(member); }
+  void entered(const std::string& member, State s) { apply(group_.member_entered(member, s)); }
+  // A member's own fault (its tracking, not the group's) is now `fault`.
+  void fault(const std::string& member, bool fault) { apply(group_.member_fault(member, fault)); }
+
+ private:
+  void apply(const SyncGroup::Outcome& outcome);
+
+  SyncGroup group_;
+  std::vector<Instance*> members_;
+  Listener listener_;
 };
 
 }  // namespace vigil::vrrp

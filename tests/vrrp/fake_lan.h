@@ -1,10 +1,11 @@
 #pragma once
 
 // A simulated LAN for VRRP tests, in the spirit of Open/R's MockIoProvider: several routers, each
-// a StateMachine bound to a core::Timer of one SimulatedClock, exchange real encoded adverts over
-// an in-process multicast segment with a fixed latency. Time only moves when the test advances
-// the clock, and every timer fires at its exact instant, so takeovers can be asserted to the
-// microsecond. Test-only: the daemon's instance binds the state machine to sockets instead.
+// a vrrp::Instance (the daemon's own: state machine, VRRP timer, receive checks) whose hooks are
+// bound to an in-process multicast segment with a fixed latency instead of sockets and netlink,
+// all on one SimulatedClock. Time only moves when the test advances the clock, and every timer
+// fires at its exact instant, so takeovers can be asserted to the microsecond. Routers can be
+// members of a SyncGroupBinding, bound as the engine binds them.
 
 #include <algorithm>
 #include <cstddef>
@@ -18,15 +19,17 @@
 #include <vector>
 
 #include "core/simulated_clock.h"
+#include "vrrp/instance.h"
 #include "vrrp/packet.h"
 #include "vrrp/state_machine.h"
+#include "vrrp/sync_group.h"
 
 namespace vigil::vrrp::testing {
 
 class FakeLan;
 
-// One router: a state machine, its VRRP timer and what it did, timestamped.
-class Node {
+// One router: an Instance on the LAN and what it did, timestamped.
+class Node final : public InstanceHooks {
  public:
   struct Transition {
     core::TimePoint at;
@@ -39,28 +42,29 @@ class Node {
 
   Node(FakeLan& lan, InstanceParams params, std::vector<core::IpAddress> vips);
 
-  void start() { dispatch(event::Startup{}); }
+  void start() { instance_->start(); }
   // SIGKILL: the process is gone at once; no advert, no timer, the VIPs stay where they were.
   void kill();
   // A new process with the same configuration (optionally another priority) starting now.
   void restart(std::optional<std::uint8_t> priority = std::nullopt);
-  void shutdown() { dispatch(event::Shutdown{}); }  // SIGTERM
-  void set_fault(bool fault) {
-    fault ? dispatch(event::FaultDetected{}) : dispatch(event::FaultCleared{});
-  }
-  void set_priority(std::uint8_t p) { dispatch(event::PriorityChanged{p}); }
+  void shutdown() { instance_->stop(); }  // SIGTERM
+  void set_fault(bool fault) { instance_->set_fault(fault); }
+  void set_priority(std::uint8_t p) { instance_->set_priority(p); }
   // Unplugged from the segment without noticing (no FAULT): neither sends nor receives.
   void set_connected(bool connected) { connected_ = connected; }
+  // vrrp_sync_group membership, bound as the engine binds it.
+  void join(SyncGroupBinding& group) { group_ = &group; }
 
+  Instance& instance() { return *instance_; }
   bool alive() const { return alive_; }
   bool connected() const { return alive_ && connected_; }
-  State state() const { return sm_->state(); }
+  State state() const { return instance_ ? instance_->state() : State::kStop; }
   bool holds_vips() const { return holds_vips_; }
-  const StateMachine& sm() const { return *sm_; }
+  const StateMachine& sm() const { return instance_->machine(); }
   const core::IpAddress& address() const { return params_.primary_address; }
   const std::vector<Transition>& transitions() const { return transitions_; }
   const std::vector<Sent>& sent() const { return sent_; }
-  std::size_t dropped() const { return dropped_; }
+  std::uint64_t dropped() const { return instance_ ? instance_->counters().dropped_total() : 0; }
   // When this node last entered `s`, if ever.
   std::optional<core::TimePoint> last_entered(State s) const {
     for (auto it = transitions_.rbegin(); it != transitions_.rend(); ++it) {
@@ -72,22 +76,34 @@ class Node {
   // Called by the LAN when a frame reaches this node.
   void receive(const std::vector<std::uint8_t>& bytes, const IpEnvelope& ip);
 
+  // InstanceHooks
+  void send_advert(const Advert& advert) override;
+  void install_addresses() override { holds_vips_ = true; }
+  void remove_addresses() override { holds_vips_ = false; }
+  void start_announcements() override {}
+  void stop_announcements() override {}
+  void lower_priority_advert(const core::IpAddress&, std::uint8_t) override {}
+  void state_changed(State from, State to) override;
+  bool may_take_over() override { return !group_ || group_->may_take_over(params_.name); }
+  void master_heard() override {
+    if (group_) group_->master_heard(params_.name);
+  }
+
  private:
-  void dispatch(const Event& e);
-  void perform(const Action& a);
-  void send(std::uint8_t priority);
+  InstanceConfig instance_config() const;
 
   FakeLan& lan_;
   InstanceParams params_;
   std::vector<core::IpAddress> vips_;
-  std::unique_ptr<StateMachine> sm_;
-  std::unique_ptr<core::Timer> timer_;
+  // Emplaced in place on restart, so a SyncGroupBinding's pointer stays valid; empty while
+  // killed.
+  std::optional<Instance> instance_;
+  SyncGroupBinding* group_ = nullptr;
   bool alive_ = true;
   bool connected_ = true;
   bool holds_vips_ = false;
   std::vector<Transition> transitions_;
   std::vector<Sent> sent_;
-  std::size_t dropped_ = 0;
 };
 
 class FakeLan {
@@ -157,99 +173,64 @@ class FakeLan {
 };
 
 inline Node::Node(FakeLan& lan, InstanceParams params, std::vector<core::IpAddress> vips)
-    : lan_(lan),
-      params_(std::move(params)),
-      vips_(std::move(vips)),
-      sm_(std::make_unique<StateMachine>(params_)),
-      timer_(lan.clock().make_timer()) {
+    : lan_(lan), params_(std::move(params)), vips_(std::move(vips)) {
   if (vips_.empty()) {
     // RFC 5798 5.2.5: an advert carries at least one address.
     vips_.push_back(params_.primary_address.is_v4() ? *core::parse_ip_address("192.0.2.100")
                                                     : *core::parse_ip_address("2001:db8::100"));
   }
+  instance_.emplace(instance_config(), lan_.clock(), *this);
+}
+
+inline InstanceConfig Node::instance_config() const {
+  InstanceConfig c;
+  c.params = params_;
+  c.receive.version = params_.version;
+  c.receive.vrid = params_.vrid;
+  c.receive.advert_interval = params_.advert_interval;
+  c.receive.vips = vips_;
+  return c;
 }
 
 inline void Node::kill() {
   alive_ = false;
-  timer_->cancel();
+  instance_.reset();  // its timer with it
   lan_.note_change();
 }
 
 inline void Node::restart(std::optional<std::uint8_t> priority) {
   if (priority) params_.priority = *priority;
-  timer_->cancel();
-  sm_ = std::make_unique<StateMachine>(params_);
+  instance_.reset();
+  instance_.emplace(instance_config(), lan_.clock(), *this);
   alive_ = true;
   holds_vips_ = false;  // a new keepalived removes stale VIPs at start
   start();
 }
 
-inline void Node::dispatch(const Event& e) {
-  if (!alive_) return;
-  for (const Action& a : sm_->handle(e, lan_.now())) perform(a);
+inline void Node::state_changed(State, State to) {
+  transitions_.push_back({lan_.now(), to});
   lan_.note_change();
+  if (group_) group_->entered(params_.name, to);
 }
 
-inline void Node::perform(const Action& a) {
-  std::visit(
-      [&](const auto& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, action::SendAdvert>) {
-          send(x.priority);
-        } else if constexpr (std::is_same_v<T, action::ArmAdverTimer>) {
-          timer_->arm(x.after, [this] { dispatch(event::AdverTimerExpired{}); });
-        } else if constexpr (std::is_same_v<T, action::ArmMasterDownTimer>) {
-          timer_->arm(x.after, [this] { dispatch(event::MasterDownTimerExpired{}); });
-        } else if constexpr (std::is_same_v<T, action::CancelTimers>) {
-          timer_->cancel();
-        } else if constexpr (std::is_same_v<T, action::AddVips>) {
-          holds_vips_ = true;
-        } else if constexpr (std::is_same_v<T, action::RemoveVips>) {
-          holds_vips_ = false;
-        } else if constexpr (std::is_same_v<T, action::Notify>) {
-          transitions_.push_back({lan_.now(), x.state});
-        }
-      },
-      a);
-}
-
-inline void Node::send(std::uint8_t priority) {
-  sent_.push_back({lan_.now(), priority});
+inline void Node::send_advert(const Advert& advert) {
+  sent_.push_back({lan_.now(), advert.priority});
   if (!connected()) return;
-  Advert advert;
-  advert.version = params_.version;
-  advert.vrid = params_.vrid;
-  advert.priority = priority;
-  advert.interval =
-      params_.version == Version::kV2
-          ? static_cast<std::uint16_t>(
-                std::chrono::duration_cast<std::chrono::seconds>(params_.advert_interval).count())
-          : static_cast<std::uint16_t>(params_.advert_interval.count() / 10'000);
-  advert.addresses = vips_;
   const IpEnvelope ip{
       params_.primary_address,
       *core::parse_ip_address(params_.primary_address.is_v4() ? "224.0.0.18" : "ff02::12")};
   lan_.transmit(*this, encode(advert, ip), ip);
 }
 
-// The receive checks the instance will make before the state machine sees an advert (RFC 5798
-// 7.1): it decodes, belongs to our VRID and version, and for v2 carries our interval.
 inline void Node::receive(const std::vector<std::uint8_t>& bytes, const IpEnvelope& ip) {
-  const DecodeResult r = decode(bytes, ip);
-  if (!r.advert) {
-    ++dropped_;
-    return;
-  }
-  const Advert& a = *r.advert;
-  if (a.vrid != params_.vrid) return;  // another virtual router on the segment
-  Micros interval = params_.version == Version::kV2 ? Micros(std::chrono::seconds(a.interval))
-                                                    : from_centiseconds(a.interval);
-  if (a.version != params_.version ||
-      (params_.version == Version::kV2 && interval != params_.advert_interval)) {
-    ++dropped_;
-    return;
-  }
-  dispatch(event::AdvertReceived{ReceivedAdvert{ip.source, a.priority, interval}});
+  if (!instance_) return;
+  Datagram d;
+  d.ip = ip;
+  d.ttl = 255;
+  d.message = bytes;
+  // Only this router's VRID reaches its instance, as the engine demultiplexes by VRID.
+  if (bytes.size() > 1 && bytes[1] != params_.vrid) return;
+  instance_->receive(d);
 }
 
 }  // namespace vigil::vrrp::testing

@@ -31,8 +31,16 @@ class RecordingHooks : public InstanceHooks {
     calls.push_back("lower");
   }
   void state_changed(State from, State to) override { changes.emplace_back(from, to); }
+  bool may_take_over() override {
+    ++take_over_asked;
+    return allow_take_over;
+  }
+  void master_heard() override { ++masters_heard; }
 
   std::vector<Advert> adverts;
+  bool allow_take_over = true;
+  int take_over_asked = 0;
+  int masters_heard = 0;
   std::vector<std::string> calls;
   std::vector<std::pair<State, State>> changes;
   bool installed = false;
@@ -157,6 +165,39 @@ TEST(VrrpInstance, StopAsMasterSendsPriorityZeroAndRemovesAddresses) {
   EXPECT_EQ(instance.state(), State::kStop);
   clock.advance(std::chrono::seconds(10));
   EXPECT_EQ(hooks.adverts.size(), 1u);
+}
+
+// vrrp_sync_group seam: a BACKUP whose group is not ready is held for another
+// Master_Down_Interval each time its timer fires, and takes over once allowed.
+TEST(VrrpInstance, SyncGroupHoldsTakeoverUntilAllowed) {
+  core::SimulatedClock clock;
+  RecordingHooks hooks;
+  hooks.allow_take_over = false;
+  Instance instance(config(150), clock, hooks);
+  instance.start();
+  clock.advance(std::chrono::microseconds(3'414'062 * 2));
+  EXPECT_EQ(instance.state(), State::kBackup);
+  EXPECT_EQ(hooks.take_over_asked, 2);
+  EXPECT_TRUE(hooks.adverts.empty());
+  hooks.allow_take_over = true;
+  clock.advance(std::chrono::microseconds(3'414'062));
+  EXPECT_EQ(instance.state(), State::kMaster);
+  EXPECT_EQ(hooks.take_over_asked, 3);
+}
+
+// master_heard: only for adverts the BACKUP follows, not for a lower priority one it discards
+// nor for a master's priority 0 farewell.
+TEST(VrrpInstance, ReportsAcceptedMastersToItsSyncGroup) {
+  core::SimulatedClock clock;
+  RecordingHooks hooks;
+  const auto c = config(150);
+  Instance instance(c, clock, hooks);
+  instance.start();
+  instance.receive(from_peer(c, 200).datagram);
+  EXPECT_EQ(hooks.masters_heard, 1);
+  instance.receive(from_peer(c, 100).datagram);
+  instance.receive(from_peer(c, 0).datagram);
+  EXPECT_EQ(hooks.masters_heard, 1);
 }
 
 }  // namespace

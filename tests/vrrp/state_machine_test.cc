@@ -255,6 +255,35 @@ TEST(VrrpStateMachine, MasterYieldsToHigherPriority) {
   EXPECT_EQ(sm.stats().release_master, 1u);
 }
 
+// vrrp_sync_group orders. Held back: another Master_Down_Interval in BACKUP, nothing sent.
+TEST(VrrpStateMachine, SyncHoldKeepsBackupForAnotherMasterDownInterval) {
+  StateMachine sm = started(params(100));
+  EXPECT_EQ(describe(sm.handle(event::SyncHold{}, t0 + Micros(3'609'375))), "down(3609375)");
+  EXPECT_EQ(sm.state(), State::kBackup);
+  StateMachine m = master(params(100));
+  EXPECT_EQ(describe(m.handle(event::SyncHold{}, t0 + seconds(5))), "");  // BACKUP only
+}
+
+TEST(VrrpStateMachine, SyncMasterTakesOverFromBackupOnly) {
+  StateMachine sm = started(params(100));
+  EXPECT_EQ(describe(sm.handle(event::SyncMaster{}, t0 + seconds(1))),
+            "send(100) add_vips garp notify(MASTER) adver(1000000)");
+  StateMachine f(params(100));
+  f.handle(event::FaultDetected{}, t0);
+  f.handle(event::Startup{}, t0);
+  EXPECT_EQ(describe(f.handle(event::SyncMaster{}, t0 + seconds(1))), "");
+  EXPECT_EQ(f.state(), State::kFault);
+}
+
+// keepalived vrrp_sync_backup -> vrrp_state_leave_master(isync, false): no priority 0 advert.
+TEST(VrrpStateMachine, SyncBackupLeavesMasterWithoutPriorityZero) {
+  StateMachine sm = master(params(100));
+  EXPECT_EQ(describe(sm.handle(event::SyncBackup{}, t0 + seconds(5))),
+            "remove_vips notify(BACKUP) down(3609375)");
+  EXPECT_EQ(sm.master_address(), std::nullopt);
+  EXPECT_EQ(describe(sm.handle(event::SyncBackup{}, t0 + seconds(6))), "");
+}
+
 TEST(VrrpStateMachine, MasterYieldsToEqualPriorityFromHigherAddress) {
   StateMachine sm = master(params(100));
   EXPECT_EQ(describe(sm.handle(advert("10.0.0.3", 100), t0 + seconds(5))),
