@@ -79,7 +79,7 @@ std::shared_ptr<spdlog::logger> logger(std::string_view component) {
   if (it != s.loggers.end()) return it->second;
   if (!s.pool) {
     // Logging used before setup (tests): default to a quiet stderr logger.
-    s.pool = std::make_shared<spdlog::details::thread_pool>(8192, 1);
+    s.pool = std::make_shared<spdlog::details::thread_pool>(kDefaultLogQueueSize, 1);
     s.sinks = {std::make_shared<spdlog::sinks::stderr_sink_mt>()};
     s.level = spdlog::level::warn;
   }
