@@ -10,6 +10,8 @@ packages=(
   libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   # tests: the reference peer and the lab tools
   keepalived iproute2 iputils-ping time procps
+  # tests: tshark decodes the adverts on the lab bridge (vrrp_decode.sh)
+  tshark
 )
 
 missing=()
@@ -24,6 +26,9 @@ echo "install-deps: installing ${missing[*]}"
 sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 export DEBIAN_FRONTEND=noninteractive
+# wireshark-common otherwise asks whether non-root users may capture; the tests run as root.
+echo "wireshark-common wireshark-common/install-setuid boolean false" |
+  "${sudo_cmd[@]}" debconf-set-selections
 "${sudo_cmd[@]}" apt-get update -q
 "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 # keepalived is a test peer only: never let the package's own service run on this machine.
