@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # VRRP between two directors on a namespace lab: elections, failover on SIGKILL and SIGTERM,
 # preemption back, and the same with Debian's keepalived as the peer in either role, for VRRPv2
-# over IPv4 (PASS authentication) and VRRPv3 over IPv6, multicast and unicast.
+# over IPv4 (PASS and AH authentication, use_vmac) and VRRPv3 over IPv4 and IPv6, multicast and
+# unicast.
 #   tests/integration/vrrp_failover.sh VIGILD [KEEPALIVED]
 # Needs root; exits 77 (skip) without it. Every check prints a line; the first failure ends the
 # run with the daemons' logs.
@@ -17,8 +18,8 @@ lab_start d1 d2
 declare -A PID
 
 # conf HOST PRIORITY MODE -> writes $work/HOST.conf. MODE: v2 (IPv4, PASS, multicast),
-# v2u (IPv4 unicast), v2ah (IPsec AH authentication), v2vmac (use_vmac), v3six (VRRPv3, IPv6,
-# multicast).
+# v2u (IPv4 unicast), v2ah (IPsec AH authentication), v2vmac (use_vmac), v3 (VRRPv3, IPv4,
+# multicast), v3six (VRRPv3, IPv6, multicast), v3sixu (VRRPv3, IPv6 unicast).
 conf() {
   local host=$1 prio=$2 mode=$3 n=${1#d} peer
   peer=$((3 - n))
@@ -37,9 +38,14 @@ conf() {
           "$( [ "$mode" = v2ah ] && echo AH || echo PASS)"
         [ "$mode" = v2u ] && printf '  unicast_src_ip 10.77.0.%s\n  unicast_peer {\n    10.77.0.%s\n  }\n' "$n" "$peer"
         printf '  virtual_ipaddress {\n    10.77.0.100/24\n  }\n' ;;
-      v3six)
+      v3)
+        echo "  version 3"
+        echo "  advert_int 1"
+        printf '  virtual_ipaddress {\n    10.77.0.100/24\n  }\n' ;;
+      v3six|v3sixu)
         echo "  version 3"
         echo "  advert_int 0.5"
+        [ "$mode" = v3sixu ] && printf '  unicast_src_ip fd77::%s\n  unicast_peer {\n    fd77::%s\n  }\n' "$n" "$peer"
         printf '  virtual_ipaddress {\n    fd77::100/64\n  }\n' ;;
     esac
     echo "}"
@@ -69,7 +75,7 @@ stop() {  # stop HOST SIGNAL
   true
 }
 
-vip_of() { case $1 in v3six) echo fd77::100 ;; *) echo 10.77.0.100 ;; esac; }
+vip_of() { case $1 in v3six*) echo fd77::100 ;; *) echo 10.77.0.100 ;; esac; }
 
 scenario() {  # scenario MODE HIGH_IMPL LOW_IMPL
   local mode=$1 high=$2 low=$3 vip
@@ -95,7 +101,7 @@ scenario() {  # scenario MODE HIGH_IMPL LOW_IMPL
   wait_for 8 has_vip d2 "$vip" || fail "$tag: d2 did not take over after SIGKILL of d1"
   pass "$tag: d2 took over after SIGKILL"
 
-  on d1 ip addr del "$vip/$( [ "$mode" = v3six ] && echo 64 || echo 24)" dev eth0 2>/dev/null
+  on d1 ip addr del "$vip/$( [[ $mode == v3six* ]] && echo 64 || echo 24)" dev eth0 2>/dev/null
   start d1 "$high"
   wait_for 10 has_vip d1 "$vip" || fail "$tag: d1 did not preempt after restart"
   wait_for 5 sh -c "! ip -n $(lab_ns d2) -o addr show | grep -qw $vip" ||
@@ -116,9 +122,11 @@ scenario() {  # scenario MODE HIGH_IMPL LOW_IMPL
 
 # SCENARIOS="MODE:HIGH:LOW ..." runs a subset.
 all="v2:vigild:vigild v2u:vigild:vigild v2ah:vigild:vigild v2vmac:vigild:vigild"
-all+=" v3six:vigild:vigild v2vmac:vigild:keepalived"
-all+=" v2:keepalived:vigild v2:vigild:keepalived v2u:keepalived:vigild v2ah:vigild:keepalived"
-all+=" v2ah:keepalived:vigild v3six:vigild:keepalived v3six:keepalived:vigild"
+all+=" v3:vigild:vigild v3six:vigild:vigild v3sixu:vigild:vigild v2vmac:vigild:keepalived"
+all+=" v2:keepalived:vigild v2:vigild:keepalived v2u:keepalived:vigild v2u:vigild:keepalived"
+all+=" v2ah:vigild:keepalived v2ah:keepalived:vigild v3:vigild:keepalived v3:keepalived:vigild"
+all+=" v3six:vigild:keepalived v3six:keepalived:vigild v3sixu:vigild:keepalived"
+all+=" v3sixu:keepalived:vigild"
 for s in ${SCENARIOS:-$all}; do
   IFS=: read -r mode high low <<<"$s"
   if [[ "$high$low" == *keepalived* ]] && ! [ -x "$keepalived" ]; then
