@@ -5,41 +5,63 @@
 namespace vigil::core {
 namespace {
 
+// One steady_timer per Timer, re-armed lazily: moving the deadline later (a backup's
+// Master_Down_Timer restarted by every advert) only records it, and the wait already pending
+// waits again when it fires early. Re-aiming an asio timer cancels its wait and runs the aborted
+// handler, a wake-up per received advert; this way a backup wakes once per Master_Down_Interval.
 class AsioTimer final : public Timer {
  public:
   explicit AsioTimer(boost::asio::io_context& io) : timer_(io) {}
   ~AsioTimer() override { timer_.cancel(); }
 
   void arm(Duration after, std::function<void()> callback) override {
-    // The generation guards against a completion that was already queued when the timer was
-    // cancelled or re-armed: asio then delivers operation_aborted, but a completion that raced
-    // the cancel may still arrive with success.
-    std::uint64_t generation = ++generation_;
+    deadline_ = std::chrono::steady_clock::now() + after;
     armed_ = true;
     callback_ = std::move(callback);
-    timer_.expires_after(after);
+    if (waiting_ && timer_.expiry() <= deadline_) return;  // fires first, then waits again
+    wait();
+  }
+
+  void cancel() override {
+    armed_ = false;
+    callback_ = nullptr;
+    if (waiting_) {
+      waiting_ = false;
+      ++generation_;
+      timer_.cancel();
+    }
+  }
+
+  bool armed() const override { return armed_; }
+
+ private:
+  void wait() {
+    // expires_at cancels a pending (later) wait. The generation guards against its completion
+    // if it had already been queued with success when it was cancelled.
+    const std::uint64_t generation = ++generation_;
+    waiting_ = true;
+    timer_.expires_at(deadline_);
     timer_.async_wait([this, generation](const boost::system::error_code& ec) {
-      if (ec || generation != generation_ || !armed_) return;
+      // Aborted: cancelled, re-aimed or destroyed; `this` may be gone, so touch nothing.
+      if (ec || generation != generation_) return;
+      waiting_ = false;
+      if (!armed_) return;
+      if (std::chrono::steady_clock::now() < deadline_) {
+        wait();  // the deadline moved later meanwhile
+        return;
+      }
       armed_ = false;
       auto cb = std::move(callback_);
       cb();
     });
   }
 
-  void cancel() override {
-    ++generation_;
-    armed_ = false;
-    callback_ = nullptr;
-    timer_.cancel();
-  }
-
-  bool armed() const override { return armed_; }
-
- private:
   boost::asio::steady_timer timer_;
   std::function<void()> callback_;
+  std::chrono::steady_clock::time_point deadline_{};
   std::uint64_t generation_ = 0;
   bool armed_ = false;
+  bool waiting_ = false;  // an async_wait of ours is pending
 };
 
 }  // namespace
