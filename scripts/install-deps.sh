@@ -9,7 +9,7 @@ packages=(
   libboost1.81-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libssl-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev
   # tests: the reference peer and the lab tools
-  keepalived iproute2 iputils-ping time procps
+  keepalived iproute2 iputils-ping time procps nftables
   # tests: tshark decodes the adverts on the lab bridge (vrrp_decode.sh)
   tshark
 )
