@@ -161,8 +161,12 @@ std::vector<std::string> Notifier::configure(const config::Config& config,
   }
   // keepalived notify_fifo_open: the global FIFO first, then vrrp_notify_fifo; each FIFO's
   // script starts before the FIFO is opened, with the FIFO name as its last word.
-  for (const config::NotifyFifo* f :
-       {&config.global.notify_fifo, &config.global.vrrp_notify_fifo}) {
+  defaults_ = defaults;
+  const std::pair<const config::NotifyFifo*, FifoScope> fifos[] = {
+      {&config.global.notify_fifo, FifoScope::kAll},
+      {&config.global.vrrp_notify_fifo, FifoScope::kVrrp},
+      {&config.global.lvs_notify_fifo, FifoScope::kLvs}};
+  for (const auto& [f, scope] : fifos) {
     if (f->name.empty()) continue;
     std::optional<core::Credentials> owner;
     if (!f->user.empty()) {
@@ -180,7 +184,7 @@ std::vector<std::string> Notifier::configure(const config::Config& config,
       problems.push_back("cannot open notify fifo " + f->name + ": " + ec.message());
       continue;
     }
-    add_fifo(std::move(fifo));
+    add_fifo(std::move(fifo), scope);
   }
   for (const auto& p : problems) core::logger("daemon")->warn("{}", p);
   return problems;
@@ -194,7 +198,9 @@ void Notifier::set_group_scripts(const std::string& name, NotifyScripts scripts)
   groups_[name] = std::move(scripts);
 }
 
-void Notifier::add_fifo(std::unique_ptr<NotifyFifo> fifo) { fifos_.push_back(std::move(fifo)); }
+void Notifier::add_fifo(std::unique_ptr<NotifyFifo> fifo, FifoScope scope) {
+  fifos_.emplace_back(std::move(fifo), scope);
+}
 
 const NotifyScripts* Notifier::find(const std::map<std::string, NotifyScripts, std::less<>>& m,
                                     const std::string& name) const {
@@ -230,8 +236,9 @@ void Notifier::run(const core::Command& command, bool stopping) {
   });
 }
 
-void Notifier::write_fifos(const std::string& line) {
-  for (auto& f : fifos_) {
+void Notifier::write_fifos(const std::string& line, FifoScope scope) {
+  for (auto& [f, fifo_scope] : fifos_) {
+    if (fifo_scope != FifoScope::kAll && fifo_scope != scope) continue;
     if (f->write(line)) {
       ++stats_.fifo_lines;
     } else {
@@ -251,7 +258,7 @@ void Notifier::instance_state(const std::string& name, std::string_view state, i
       run(c, stopping);
     }
   }
-  write_fifos(notify_fifo_line(NotifyTarget::kInstance, name, state, priority));
+  write_fifos(notify_fifo_line(NotifyTarget::kInstance, name, state, priority), FifoScope::kVrrp);
 }
 
 void Notifier::group_state(const std::string& name, std::string_view state) {
@@ -264,23 +271,62 @@ void Notifier::group_state(const std::string& name, std::string_view state) {
       run(c, stopping);
     }
   }
-  write_fifos(notify_fifo_line(NotifyTarget::kGroup, name, state, 0));
+  write_fifos(notify_fifo_line(NotifyTarget::kGroup, name, state, 0), FifoScope::kVrrp);
 }
 
 void Notifier::instance_priority(const std::string& name, bool master, int priority) {
   write_fifos(notify_fifo_line(NotifyTarget::kInstance, name,
-                               master ? "MASTER_PRIORITY" : "BACKUP_PRIORITY", priority));
+                               master ? "MASTER_PRIORITY" : "BACKUP_PRIORITY", priority),
+              FifoScope::kVrrp);
 }
 
 void Notifier::master_rx_lower_priority(const std::string& name, int priority) {
   if (const NotifyScripts* s = find(instances_, name); s && s->master_rx_lower_pri) {
     run(*s->master_rx_lower_pri, false);
   }
-  write_fifos(notify_fifo_line(NotifyTarget::kInstance, name, "MASTER_RX_LOWER_PRI", priority));
+  write_fifos(notify_fifo_line(NotifyTarget::kInstance, name, "MASTER_RX_LOWER_PRI", priority),
+              FifoScope::kVrrp);
 }
 
 void Notifier::close_fifos() {
-  for (auto& f : fifos_) f->close();
+  for (auto& entry : fifos_) entry.first->close();
+}
+
+std::string rs_fifo_line(std::string_view rs, std::string_view vs, bool up) {
+  return "RS " + std::string(rs) + " " + std::string(vs) + (up ? " UP\n" : " DOWN\n");
+}
+
+std::string vs_fifo_line(std::string_view vs, bool up) {
+  return "VS " + std::string(vs) + (up ? " UP\n" : " DOWN\n");
+}
+
+void Notifier::run_checker_script(const config::ScriptCommand& script, std::string_view what) {
+  std::string why;
+  auto command =
+      core::make_script_command(script.command, script.user, script.group, defaults_, &why);
+  if (!command) {
+    core::logger("checkers")->warn("{} cannot run: {}", what, why);
+    return;
+  }
+  run(*command, false);
+}
+
+void Notifier::real_server_state(std::string_view rs, std::string_view vs, bool up,
+                                 const config::ScriptCommand* script) {
+  if (script) {
+    run_checker_script(*script,
+                       std::string(up ? "notify_up" : "notify_down") + " of " + std::string(rs));
+  }
+  write_fifos(rs_fifo_line(rs, vs, up), FifoScope::kLvs);
+}
+
+void Notifier::virtual_server_quorum(std::string_view vs, bool up,
+                                     const config::ScriptCommand* script) {
+  if (script) {
+    run_checker_script(*script,
+                       std::string(up ? "quorum_up" : "quorum_down") + " of " + std::string(vs));
+  }
+  write_fifos(vs_fifo_line(vs, up), FifoScope::kLvs);
 }
 
 }  // namespace vigil::daemon

@@ -15,6 +15,12 @@
 // FIFO name as last word, and it is opened O_RDWR | O_NONBLOCK so a missing or slow reader never
 // blocks the loop: a line that does not fit is dropped and counted.
 //
+// Checker notifications (keepalived check_notify.c / ipwrapper.c): a real server's notify_up /
+// notify_down and a virtual server's quorum_up / quorum_down run as configured (no words added);
+// the FIFO lines are `RS [10.0.0.2]:80 [10.0.0.1]:tcp:80 UP\n` and
+// `VS [10.0.0.1]:tcp:80 DOWN\n` (keepalived notify_fifo_rs / notify_fifo_vs), written to the
+// global notify_fifo and lvs_notify_fifo; VRRP lines go to notify_fifo and vrrp_notify_fifo.
+//
 // The state is a word, not a vrrp::State, so this file does not depend on the VRRP library
 // (callers pass vrrp::state_name(s)).
 
@@ -43,6 +49,13 @@ std::vector<std::string> generic_notify_argv(const std::vector<std::string>& wor
 // One notify FIFO line, newline included.
 std::string notify_fifo_line(NotifyTarget target, std::string_view name, std::string_view state,
                              int priority);
+// The checker FIFO lines. `rs` and `vs` as keepalived's FMT_RS / FMT_VS.
+std::string rs_fifo_line(std::string_view rs, std::string_view vs, bool up);
+std::string vs_fifo_line(std::string_view vs, bool up);
+
+// Which events a FIFO receives: the global notify_fifo all, vrrp_notify_fifo VRRP's,
+// lvs_notify_fifo the checkers'.
+enum class FifoScope : std::uint8_t { kAll, kVrrp, kLvs };
 
 // One notify FIFO, written without ever blocking.
 class NotifyFifo {
@@ -109,7 +122,7 @@ class Notifier {
   void set_instance_scripts(const std::string& name, NotifyScripts scripts);
   void set_group_scripts(const std::string& name, NotifyScripts scripts);
   // Adds an open FIFO (takes ownership).
-  void add_fifo(std::unique_ptr<NotifyFifo> fifo);
+  void add_fifo(std::unique_ptr<NotifyFifo> fifo, FifoScope scope = FifoScope::kAll);
 
   // An instance entered `state` ("MASTER", "BACKUP", "FAULT", "STOP" or "DELETED") with
   // effective priority `priority`.
@@ -122,6 +135,15 @@ class Notifier {
   // FIFO line MASTER_RX_LOWER_PRI.
   void master_rx_lower_priority(const std::string& name, int priority);
 
+  // A real server of a virtual server went UP or DOWN: its notify_up / notify_down script (as
+  // configured, resolved against `defaults`) and the RS FIFO line. `rs` and `vs` are FMT_RS /
+  // FMT_VS.
+  void real_server_state(std::string_view rs, std::string_view vs, bool up,
+                         const config::ScriptCommand* script);
+  // A virtual server gained or lost its quorum: quorum_up / quorum_down and the VS FIFO line.
+  void virtual_server_quorum(std::string_view vs, bool up, const config::ScriptCommand* script);
+  void set_script_defaults(core::ScriptDefaults defaults) { defaults_ = std::move(defaults); }
+
   // Closes (and removes, if created) the FIFOs.
   void close_fifos();
 
@@ -129,14 +151,16 @@ class Notifier {
 
  private:
   void run(const core::Command& command, bool stopping);
-  void write_fifos(const std::string& line);
+  void write_fifos(const std::string& line, FifoScope scope);
+  void run_checker_script(const config::ScriptCommand& script, std::string_view what);
   const NotifyScripts* find(const std::map<std::string, NotifyScripts, std::less<>>& m,
                             const std::string& name) const;
 
   core::ProcessLauncher& launcher_;
   std::map<std::string, NotifyScripts, std::less<>> instances_;
   std::map<std::string, NotifyScripts, std::less<>> groups_;
-  std::vector<std::unique_ptr<NotifyFifo>> fifos_;
+  std::vector<std::pair<std::unique_ptr<NotifyFifo>, FifoScope>> fifos_;
+  core::ScriptDefaults defaults_;
   NotifierStats stats_;
   std::shared_ptr<bool> alive_;
 };

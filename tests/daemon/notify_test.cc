@@ -179,6 +179,41 @@ TEST(NotifyFifo, CreatesWritesAndRemoves) {
   EXPECT_NE(::stat(path.c_str(), &st), 0);  // we created it, so we removed it
 }
 
+// keepalived notify_fifo_rs / notify_fifo_vs lines; vrrp_notify_fifo gets no checker lines and
+// lvs_notify_fifo no VRRP lines.
+TEST(NotifyFifo, CheckerLinesGoToTheGlobalAndLvsFifos) {
+  TempDir dir;
+  FakeLauncher launcher;
+  Notifier n(launcher);
+  int readers[3];
+  const FifoScope scopes[] = {FifoScope::kAll, FifoScope::kVrrp, FifoScope::kLvs};
+  for (int i = 0; i < 3; ++i) {
+    const std::string path = dir / ("f" + std::to_string(i));
+    auto fifo = std::make_unique<NotifyFifo>();
+    ASSERT_FALSE(fifo->open(path, std::nullopt));
+    n.add_fifo(std::move(fifo), scopes[i]);
+    readers[i] = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);
+    ASSERT_GE(readers[i], 0);
+  }
+  config::ScriptCommand up;
+  up.command = "/bin/true up";
+  n.real_server_state("[10.0.0.2]:80", "[10.0.0.1]:tcp:80", true, &up);
+  n.real_server_state("[10.0.0.2]:80", "[10.0.0.1]:tcp:80", false, nullptr);
+  n.virtual_server_quorum("[10.0.0.1]:tcp:80", false, nullptr);
+  n.instance_state("VI_1", "BACKUP", 100);
+  const std::string rs_lines =
+      "RS [10.0.0.2]:80 [10.0.0.1]:tcp:80 UP\n"
+      "RS [10.0.0.2]:80 [10.0.0.1]:tcp:80 DOWN\n"
+      "VS [10.0.0.1]:tcp:80 DOWN\n";
+  EXPECT_EQ(read_available(readers[0]), rs_lines + "INSTANCE \"VI_1\" BACKUP 100\n");
+  EXPECT_EQ(read_available(readers[1]), "INSTANCE \"VI_1\" BACKUP 100\n");
+  EXPECT_EQ(read_available(readers[2]), rs_lines);
+  ASSERT_EQ(launcher.commands.size(), 1u);  // notify_up ran, as configured
+  EXPECT_EQ(launcher.commands[0], (Words{"/bin/true", "up"}));
+  for (int r : readers) ::close(r);
+  n.close_fifos();
+}
+
 TEST(NotifyFifo, FullFifoDropsLinesInsteadOfBlocking) {
   TempDir dir;
   NotifyFifo fifo;
