@@ -46,4 +46,44 @@ std::string server_name(const core::IpAddress& address, std::uint16_t port) {
   return "[" + address.to_string() + "]:" + std::to_string(port);
 }
 
+namespace {
+
+// keepalived inet_sockaddrtotrio: "[address]:protocol:port".
+std::string trio(const core::IpAddress& address, const config::VirtualServer& vs,
+                 std::uint16_t port) {
+  std::string_view protocol = "none";
+  if (vs.protocol) {
+    switch (*vs.protocol) {
+      case config::LvsProtocol::kTcp:
+        protocol = "tcp";
+        break;
+      case config::LvsProtocol::kUdp:
+        protocol = "udp";
+        break;
+      case config::LvsProtocol::kSctp:
+        protocol = "sctp";
+        break;
+    }
+  }
+  return "[" + address.to_string() + "]:" + std::string(protocol) + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+std::string real_server_name(const config::RealServer& rs, const config::VirtualServer& vs) {
+  return trio(rs.address, vs, rs.port);
+}
+
+std::string virtual_server_name(const config::VirtualServer& vs) {
+  switch (vs.kind) {
+    case config::VirtualServer::Kind::kGroup:
+      return "[" + vs.group + "]:" + std::to_string(vs.port);
+    case config::VirtualServer::Kind::kFwmark:
+      return "FWM " + std::to_string(vs.fwmark);
+    case config::VirtualServer::Kind::kAddress:
+      break;
+  }
+  return trio(vs.address, vs, vs.port);
+}
+
 }  // namespace vigil::checkers

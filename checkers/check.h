@@ -60,8 +60,13 @@ Endpoint endpoint_of(const config::Checker& checker, const config::RealServer& r
 // keepalived's names for the check types, as in its logs and in keepalived.conf.
 std::string_view type_name(config::CheckerType type);
 
-// "[10.0.0.2]:80" / "[fd00::2]:80": keepalived's FMT_RS, for logs and notify lines.
+// "[10.0.0.2]:80" / "[fd00::2]:80" (keepalived inet_sockaddrtopair), for connection logs.
 std::string server_name(const core::IpAddress& address, std::uint16_t port);
+// keepalived's FMT_RS and FMT_VS, as in its logs and FIFO lines: a real server
+// "[10.0.0.2]:tcp:80" (with its virtual server's protocol); a virtual server "[10.0.0.1]:tcp:80",
+// "FWM 7" or "[GROUP]:80".
+std::string real_server_name(const config::RealServer& rs, const config::VirtualServer& vs);
+std::string virtual_server_name(const config::VirtualServer& vs);
 
 class Check {
  public:

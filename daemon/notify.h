@@ -17,7 +17,7 @@
 //
 // Checker notifications (keepalived check_notify.c / ipwrapper.c): a real server's notify_up /
 // notify_down and a virtual server's quorum_up / quorum_down run as configured (no words added);
-// the FIFO lines are `RS [10.0.0.2]:80 [10.0.0.1]:tcp:80 UP\n` and
+// the FIFO lines are `RS [10.0.0.2]:tcp:80 [10.0.0.1]:tcp:80 UP\n` and
 // `VS [10.0.0.1]:tcp:80 DOWN\n` (keepalived notify_fifo_rs / notify_fifo_vs), written to the
 // global notify_fifo and lvs_notify_fifo; VRRP lines go to notify_fifo and vrrp_notify_fifo.
 //

@@ -197,13 +197,13 @@ TEST(NotifyFifo, CheckerLinesGoToTheGlobalAndLvsFifos) {
   }
   config::ScriptCommand up;
   up.command = "/bin/true up";
-  n.real_server_state("[10.0.0.2]:80", "[10.0.0.1]:tcp:80", true, &up);
-  n.real_server_state("[10.0.0.2]:80", "[10.0.0.1]:tcp:80", false, nullptr);
+  n.real_server_state("[10.0.0.2]:tcp:80", "[10.0.0.1]:tcp:80", true, &up);
+  n.real_server_state("[10.0.0.2]:tcp:80", "[10.0.0.1]:tcp:80", false, nullptr);
   n.virtual_server_quorum("[10.0.0.1]:tcp:80", false, nullptr);
   n.instance_state("VI_1", "BACKUP", 100);
   const std::string rs_lines =
-      "RS [10.0.0.2]:80 [10.0.0.1]:tcp:80 UP\n"
-      "RS [10.0.0.2]:80 [10.0.0.1]:tcp:80 DOWN\n"
+      "RS [10.0.0.2]:tcp:80 [10.0.0.1]:tcp:80 UP\n"
+      "RS [10.0.0.2]:tcp:80 [10.0.0.1]:tcp:80 DOWN\n"
       "VS [10.0.0.1]:tcp:80 DOWN\n";
   EXPECT_EQ(read_available(readers[0]), rs_lines + "INSTANCE \"VI_1\" BACKUP 100\n");
   EXPECT_EQ(read_available(readers[1]), "INSTANCE \"VI_1\" BACKUP 100\n");
