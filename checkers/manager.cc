@@ -1,0 +1,228 @@
+#include "checkers/manager.h"
+
+#include <exception>
+#include <utility>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/co_spawn.hpp>
+
+#include "checkers/make_check.h"
+#include "core/logging.h"
+
+namespace vigil::checkers {
+namespace {
+
+spdlog::logger& log() {
+  static const std::shared_ptr<spdlog::logger> logger = core::logger("checkers");
+  return *logger;
+}
+
+// The coroutine owns its Check: a probe still in flight when the manager goes away keeps its
+// Check alive until it has unwound.
+boost::asio::awaitable<CheckResult> run_probe(std::shared_ptr<Check> check) {
+  co_return co_await check->run();
+}
+
+}  // namespace
+
+Manager::Manager(boost::asio::io_context& io, core::Clock& clock, CheckContext context,
+                 Listener listener, CheckFactory factory)
+    : io_(io),
+      clock_(clock),
+      context_(std::move(context)),
+      listener_(std::move(listener)),
+      factory_(factory ? std::move(factory) : CheckFactory(make_check)),
+      random_(std::random_device{}()) {}
+
+Manager::~Manager() {
+  stop();
+  *alive_ = false;
+}
+
+void Manager::start(const config::Lvs& lvs, const config::GlobalDefs& global) {
+  global_ = &global;
+  running_ = true;
+  const core::TimePoint now = clock_.now();
+  std::uniform_real_distribution<double> fraction(0.0, 1.0);
+  for (const auto& vs : lvs.virtual_servers) {
+    auto service = std::make_unique<Service>(Service{&vs, VirtualServerHealth(vs), {}});
+    const std::size_t index = services_.size();
+    for (std::size_t r = 0; r < vs.real_servers.size(); ++r) {
+      const auto& rs = vs.real_servers[r];
+      for (std::size_t c = 0; c < rs.checkers.size(); ++c) {
+        std::string why;
+        std::unique_ptr<Check> check = factory_(rs.checkers[c], rs, vs, context_, &why);
+        if (!check) {
+          ++stats_.checkers_disabled;
+          log().warn("{} of {} in VS {} disabled: {}", type_name(rs.checkers[c].type),
+                     real_server_name(rs, vs), virtual_server_name(vs), why);
+          continue;
+        }
+        auto slot = std::make_unique<Slot>();
+        slot->service = index;
+        slot->real_server = r;
+        slot->checker = c;
+        slot->check = std::move(check);
+        slot->timer = clock_.make_timer();
+        slot->cancel = std::make_shared<boost::asio::cancellation_signal>();
+        slot->status = {index, r, c, !rs.checkers[c].alpha.value_or(false), false, {}, now};
+        slots_.push_back(std::move(slot));
+      }
+    }
+    services_.push_back(std::move(service));
+    Service& s = *services_.back();
+    report(s, s.health.start(now));
+  }
+  for (auto& slot : slots_) {
+    const auto& vs = *services_[slot->service]->config;
+    const auto& checker = vs.real_servers[slot->real_server].checkers[slot->checker];
+    schedule(*slot, first_delay(settings_of(checker), fraction(random_)));
+  }
+  log().info("Activating {} healthchecker(s) for {} virtual server(s)", slots_.size(),
+             services_.size());
+}
+
+void Manager::stop() {
+  if (!running_) return;
+  running_ = false;
+  for (auto& slot : slots_) {
+    slot->timer->cancel();
+    if (slot->running) {
+      ++stats_.probes_cancelled;
+      slot->cancel->emit(boost::asio::cancellation_type::terminal);
+    }
+  }
+  const core::TimePoint now = clock_.now();
+  for (auto& service : services_) {
+    report(*service, service->health.stop(now, global_ ? global_->lvs_flush_on_stop
+                                                       : config::LvsFlushOnStop::kNone));
+  }
+}
+
+void Manager::schedule(Slot& slot, core::Duration after) {
+  Slot* s = &slot;
+  slot.timer->arm(after, [this, s] { probe(*s); });
+}
+
+void Manager::probe(Slot& slot) {
+  if (!running_ || slot.running) return;
+  slot.running = true;
+  ++stats_.probes_started;
+  std::weak_ptr<bool> alive = alive_;
+  Slot* s = &slot;
+  // The completion holds the cancellation signal, so it outlives the operation it is bound to.
+  auto signal = slot.cancel;
+  boost::asio::co_spawn(
+      io_, run_probe(slot.check),
+      boost::asio::bind_cancellation_slot(
+          signal->slot(), [this, s, alive, signal](std::exception_ptr e, CheckResult result) {
+            auto a = alive.lock();
+            if (!a || !*a) return;
+            s->running = false;
+            if (e) {
+              // Checks never throw; if one did, it is a bug: fail the probe, keep the daemon.
+              try {
+                std::rethrow_exception(e);
+              } catch (const std::exception& x) {
+                result = CheckResult{false, std::string("internal error: ") + x.what(), {}, {}};
+              } catch (...) {
+                result = CheckResult{false, "internal error", {}, {}};
+              }
+              log().error("probe raised an exception: {}", result.reason);
+            }
+            finished(*s, result);
+          }));
+}
+
+void Manager::finished(Slot& slot, const CheckResult& result) {
+  if (!running_) return;  // cancelled by stop()
+  if (!result.ok) ++stats_.probes_failed;
+  Service& service = *services_[slot.service];
+  const core::TimePoint now = clock_.now();
+  const bool was_up = service.health.checker(slot.real_server, slot.checker).up();
+  HealthUpdate update = service.health.record(slot.real_server, slot.checker, result, now);
+  const CheckerHealth& checker = service.health.checker(slot.real_server, slot.checker);
+  if (checker.up() != slot.status.up) slot.status.last_change = now;
+  slot.status.up = checker.up();
+  slot.status.has_run = true;
+  slot.status.last = result;
+  log_probe(slot, result, was_up, checker);
+  report(service, update.events);
+  schedule(slot, update.next_delay);
+}
+
+void Manager::log_probe(const Slot& slot, const CheckResult& result, bool was_up,
+                        const CheckerHealth& checker) const {
+  if (result.ok) return;
+  const auto& vs = *services_[slot.service]->config;
+  const auto& rs = vs.real_servers[slot.real_server];
+  const auto& config = rs.checkers[slot.checker];
+  if (was_up && !checker.up()) {
+    log().info("{} on {} failed: {}", type_name(config.type), real_server_name(rs, vs),
+               result.reason);
+  } else if (config.log_all_failures) {
+    log().info("{} on {} failed{}: {}", type_name(config.type), real_server_name(rs, vs),
+               checker.up() ? " (retrying)" : "", result.reason);
+  } else {
+    log().debug("{} on {} failed{}: {}", type_name(config.type), real_server_name(rs, vs),
+                checker.up() ? " (retrying)" : "", result.reason);
+  }
+}
+
+void Manager::report(Service& service, const std::vector<HealthEvent>& events) {
+  const auto& vs = *service.config;
+  for (const HealthEvent& e : events) {
+    const std::string vs_name = virtual_server_name(vs);
+    const auto rs_name = [&] { return real_server_name(vs.real_servers[e.real_server], vs); };
+    const auto inhibit = [&] {
+      return vs.real_servers[e.real_server].inhibit_on_failure.value_or(vs.inhibit_on_failure);
+    };
+    switch (e.kind) {
+      case HealthEventKind::kCheckerUp:
+        log().info("{} on {} succeeded",
+                   type_name(vs.real_servers[e.real_server].checkers[e.checker].type), rs_name());
+        break;
+      case HealthEventKind::kCheckerDown:  // logged with its reason by finished()
+        break;
+      case HealthEventKind::kRealServerUp:
+        log().info("{} service {} to VS {}", inhibit() ? "Enabling" : "Adding", rs_name(), vs_name);
+        break;
+      case HealthEventKind::kRealServerDown:
+        log().info("{} service {} from VS {}", inhibit() ? "Disabling" : "Removing", rs_name(),
+                   vs_name);
+        break;
+      case HealthEventKind::kWeightChanged:
+        log().info("Changing weight from {} to {} for {} of VS {}", e.old_weight, e.new_weight,
+                   rs_name(), vs_name);
+        break;
+      case HealthEventKind::kQuorumUp:
+        log().info("Gained quorum (alive weight {} >= {}) for VS {}", e.weight_sum, e.threshold,
+                   vs_name);
+        break;
+      case HealthEventKind::kQuorumDown:
+        log().info("Lost quorum (alive weight {} < {}) for VS {}", e.weight_sum, e.threshold,
+                   vs_name);
+        break;
+    }
+    if (listener_.event) listener_.event(vs, e);
+  }
+  std::vector<Destination> now = service.health.destinations();
+  if (now != service.destinations) {
+    service.destinations = std::move(now);
+    if (listener_.destinations) listener_.destinations(vs, service.destinations);
+  }
+}
+
+std::vector<CheckerStatus> Manager::checker_status() const {
+  std::vector<CheckerStatus> out;
+  out.reserve(slots_.size());
+  for (const auto& slot : slots_) out.push_back(slot->status);
+  return out;
+}
+
+const VirtualServerHealth& Manager::health(std::size_t virtual_server) const {
+  return services_.at(virtual_server)->health;
+}
+
+}  // namespace vigil::checkers

@@ -1,0 +1,118 @@
+#pragma once
+
+// The checkers subsystem at run time: every checker of every real server of every
+// virtual_server, probed on the event loop. Each checker has its own timer: the first probe
+// after keepalived's bootstrap delay plus a random part of its warmup, then the delay its
+// CheckerHealth returns (delay_loop, or delay_before_retry while retrying). A probe is a
+// coroutine (Check::run) spawned with a completion handler that feeds the virtual server's
+// VirtualServerHealth and reports the events (real server and quorum up/down, weights) and the
+// virtual server's new IPVS destinations to the listener. Thousands of checks cost a timer and
+// a coroutine frame each, never a thread.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "checkers/check.h"
+#include "checkers/server_health.h"
+#include "core/clock.h"
+#include "parser/config/global.h"
+#include "parser/config/lvs.h"
+
+namespace vigil::checkers {
+
+struct ManagerStats {
+  std::uint64_t probes_started = 0;
+  std::uint64_t probes_failed = 0;  // verdicts "failed"
+  std::uint64_t probes_cancelled = 0;
+  std::uint64_t checkers_disabled = 0;  // could not be built (logged at start)
+};
+
+// The last verdict of one checker (status output, tests).
+struct CheckerStatus {
+  std::size_t virtual_server = 0;
+  std::size_t real_server = 0;
+  std::size_t checker = 0;
+  bool up = true;
+  bool has_run = false;
+  CheckResult last;
+  core::TimePoint last_change{};
+};
+
+class Manager {
+ public:
+  struct Listener {
+    // Every health event of a virtual server, in order.
+    std::function<void(const config::VirtualServer&, const HealthEvent&)> event;
+    // The virtual server's IPVS destinations changed (the IPVS syncer's input).
+    std::function<void(const config::VirtualServer&, const std::vector<Destination>&)> destinations;
+  };
+
+  // Builds the Check of one checker; make_check unless a test injects fakes.
+  using CheckFactory = std::function<std::unique_ptr<Check>(
+      const config::Checker&, const config::RealServer&, const config::VirtualServer&,
+      CheckContext&, std::string*)>;
+
+  Manager(boost::asio::io_context& io, core::Clock& clock, CheckContext context, Listener listener,
+          CheckFactory factory = {});
+  ~Manager();
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
+
+  // `lvs` (and `global`) must outlive the manager. A checker that cannot run is logged and left
+  // out (its real server's health ignores it), as keepalived drops checkers it cannot set up.
+  void start(const config::Lvs& lvs, const config::GlobalDefs& global);
+  // Shutdown: probes are cancelled; with `omega` the virtual servers report RS DOWN / VS DOWN.
+  void stop();
+
+  const ManagerStats& stats() const { return stats_; }
+  std::vector<CheckerStatus> checker_status() const;
+  const VirtualServerHealth& health(std::size_t virtual_server) const;
+  std::size_t virtual_server_count() const { return services_.size(); }
+
+ private:
+  struct Service {
+    const config::VirtualServer* config;
+    VirtualServerHealth health;
+    std::vector<Destination> destinations;
+  };
+  struct Slot {
+    std::size_t service = 0;
+    std::size_t real_server = 0;
+    std::size_t checker = 0;
+    std::shared_ptr<Check> check;
+    std::unique_ptr<core::Timer> timer;
+    std::shared_ptr<boost::asio::cancellation_signal> cancel;
+    bool running = false;
+    CheckerStatus status;
+  };
+
+  void schedule(Slot& slot, core::Duration after);
+  void probe(Slot& slot);
+  void finished(Slot& slot, const CheckResult& result);
+  void report(Service& service, const std::vector<HealthEvent>& events);
+  void log_probe(const Slot& slot, const CheckResult& result, bool was_up,
+                 const CheckerHealth& checker) const;
+
+  boost::asio::io_context& io_;
+  core::Clock& clock_;
+  CheckContext context_;
+  Listener listener_;
+  CheckFactory factory_;
+  const config::GlobalDefs* global_ = nullptr;
+  std::vector<std::unique_ptr<Service>> services_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::mt19937 random_;
+  ManagerStats stats_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  bool running_ = false;
+};
+
+}  // namespace vigil::checkers
