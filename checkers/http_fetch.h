@@ -1,0 +1,64 @@
+#pragma once
+
+// One GET over a fresh connection, as HTTP_GET / SSL_GET / genhash make it (keepalived
+// check_http.c, check_ssl.c): connect within connect_timeout, the TLS handshake (SSL_GET) within
+// what is left of it, the request write and then every read each within connect_timeout again;
+// the body is streamed through MD5 and an optional observer, never held whole. The connection
+// is closed after each URL. Errors come back as values with keepalived-like reasons.
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "checkers/check.h"
+#include "parser/config/checkers.h"
+#include "parser/config/lvs.h"
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace vigil::checkers {
+
+// The client side TLS context of SSL_GET: keepalived's global SSL { } block gives the client
+// certificate (chain), its key, the key's password and a CA file; the server's certificate is
+// never verified (keepalived does not verify either).
+std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(const config::SslConfig* ssl,
+                                                                   std::string* why);
+
+struct HttpFetchRequest {
+  Endpoint endpoint;
+  std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain HTTP
+  std::optional<std::string> sni;                  // TLS server name to send
+  config::HttpProtocol protocol = config::HttpProtocol::k1_0;
+  std::string path = "/";
+  std::string host;  // Host header value (http_host())
+  bool digest = false;
+  // Every de-framed body byte, in order (regex matching, genhash -v).
+  std::function<void(std::string_view)> body_observer;
+};
+
+struct HttpFetchResult {
+  // The exchange failed before a response header arrived whole, or a read failed: the reason is
+  // in `error`. A response that ends early (fewer bytes than Content-Length) is not an error,
+  // as in keepalived; the digest then covers what arrived.
+  bool transport_ok = false;
+  bool timed_out = false;
+  std::string error;  // "connect: Connection refused", "read: timeout after 5 s", ...
+  unsigned status = 0;
+  std::string header;  // the raw response header
+  std::optional<std::size_t> content_length;
+  std::size_t body_bytes = 0;
+  std::string digest;  // lower-case hex MD5 of the body when requested
+};
+
+boost::asio::awaitable<HttpFetchResult> http_fetch(boost::asio::io_context& io,
+                                                   const HttpFetchRequest& request);
+
+}  // namespace vigil::checkers

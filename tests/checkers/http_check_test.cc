@@ -1,0 +1,375 @@
+#include "checkers/http_check.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+
+#include "check_test_util.h"
+#include "checkers/http_message.h"
+#include "child_process.h"
+
+namespace vigil::checkers {
+namespace {
+
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using testing::real_server;
+using testing::run_check;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+// A tiny HTTP server on the test's io_context: records each request and answers with a fixed
+// response, after `delay`, in two halves `gap` apart; `silent` never answers.
+struct ScriptedServer {
+  explicit ScriptedServer(asio::io_context& io)
+      : acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {}
+  std::uint16_t port() const { return acceptor.local_endpoint().port(); }
+
+  tcp::acceptor acceptor;
+  std::string response = "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+  core::Duration delay{0};
+  core::Duration gap{0};
+  bool silent = false;
+  std::vector<std::string> requests;
+  std::vector<std::shared_ptr<tcp::socket>> held;
+};
+
+asio::awaitable<void> answer(ScriptedServer& s, std::shared_ptr<tcp::socket> socket) {
+  asio::streambuf buf;
+  auto [ec, n] = co_await asio::async_read_until(*socket, buf, "\r\n\r\n", kTuple);
+  if (ec) co_return;
+  s.requests.emplace_back(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + n);
+  if (s.silent) {
+    s.held.push_back(socket);
+    co_return;
+  }
+  asio::steady_timer timer(socket->get_executor());
+  timer.expires_after(s.delay);
+  co_await timer.async_wait(kTuple);
+  const std::size_t half = s.response.size() / 2;
+  co_await asio::async_write(*socket, asio::buffer(s.response.data(), half), kTuple);
+  timer.expires_after(s.gap);
+  co_await timer.async_wait(kTuple);
+  co_await asio::async_write(
+      *socket, asio::buffer(s.response.data() + half, s.response.size() - half), kTuple);
+  boost::system::error_code ignored;
+  socket->shutdown(tcp::socket::shutdown_both, ignored);
+}
+
+asio::awaitable<void> serve(ScriptedServer& s) {
+  for (;;) {
+    auto socket = std::make_shared<tcp::socket>(s.acceptor.get_executor());
+    auto [ec] = co_await s.acceptor.async_accept(*socket, kTuple);
+    if (ec) co_return;
+    asio::co_spawn(s.acceptor.get_executor(), answer(s, socket), asio::detached);
+  }
+}
+
+std::string md5_of(std::string_view text) {
+  Md5 m;
+  m.update(text);
+  return m.hex_final();
+}
+
+config::HttpUrl url(std::string path) {
+  config::HttpUrl u;
+  u.path = std::move(path);
+  for (unsigned c = 200; c <= 299; ++c) u.status_codes.set(c - config::HttpUrl::kMinStatus);
+  return u;
+}
+
+config::Checker http_checker(config::CheckerType type, std::vector<config::HttpUrl> urls,
+                             core::Duration timeout = 2s) {
+  config::Checker c = testing::checker_of(type, timeout);
+  config::HttpCheck h;
+  h.urls = std::move(urls);
+  c.details = std::move(h);
+  return c;
+}
+
+class HttpCheckTest : public ::testing::Test {
+ protected:
+  CheckResult check(const config::Checker& c, std::uint16_t port,
+                    const config::SslConfig* ssl = nullptr) {
+    context_.ssl = ssl;
+    std::string why;
+    auto check = make_http_check(c, real_server("127.0.0.1", port), vs_, context_, &why);
+    if (!check) {
+      ADD_FAILURE() << why;
+      return {};
+    }
+    return run_check(io_, *check);
+  }
+
+  asio::io_context io_;
+  testing::NoLauncher launcher_;
+  config::VirtualServer vs_;
+  CheckContext context_{io_, launcher_, {}, nullptr};
+};
+
+TEST_F(HttpCheckTest, SendsKeepalivedsRequestAndAcceptsTheDigest) {
+  ScriptedServer server(io_);
+  asio::co_spawn(io_, serve(server), asio::detached);
+  auto u = url("/health");
+  u.digest = md5_of("hello");
+  const CheckResult r = check(http_checker(config::CheckerType::kHttp, {u}), server.port());
+  EXPECT_TRUE(r.ok) << r.reason;
+  ASSERT_EQ(server.requests.size(), 1u);
+  EXPECT_EQ(server.requests[0],
+            "GET /health HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: "
+            "127.0.0.1:" +
+                std::to_string(server.port()) + "\r\n\r\n");
+}
+
+TEST_F(HttpCheckTest, VirtualhostAndProtocol11InTheRequest) {
+  ScriptedServer server(io_);
+  asio::co_spawn(io_, serve(server), asio::detached);
+  auto u = url("/");
+  u.virtualhost = std::string("www.example.com");
+  auto c = http_checker(config::CheckerType::kHttp, {u});
+  std::get<config::HttpCheck>(c.details).http_protocol = config::HttpProtocol::k1_1;
+  EXPECT_TRUE(check(c, server.port()).ok);
+  ASSERT_EQ(server.requests.size(), 1u);
+  EXPECT_EQ(server.requests[0],
+            "GET / HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\n"
+            "Host: www.example.com\r\n\r\n");
+}
+
+TEST_F(HttpCheckTest, WrongStatusFails) {
+  ScriptedServer server(io_);
+  server.response = "HTTP/1.0 503 Service Unavailable\r\n\r\nbusy";
+  asio::co_spawn(io_, serve(server), asio::detached);
+  const CheckResult r = check(http_checker(config::CheckerType::kHttp, {url("/")}), server.port());
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("503"), std::string::npos) << r.reason;
+}
+
+TEST_F(HttpCheckTest, ConfiguredStatusCodesAreAccepted) {
+  ScriptedServer server(io_);
+  server.response = "HTTP/1.0 503 Service Unavailable\r\n\r\nbusy";
+  asio::co_spawn(io_, serve(server), asio::detached);
+  auto u = url("/");
+  u.status_codes.reset();
+  u.status_codes.set(503 - config::HttpUrl::kMinStatus);
+  EXPECT_TRUE(check(http_checker(config::CheckerType::kHttp, {u}), server.port()).ok);
+}
+
+TEST_F(HttpCheckTest, WrongDigestFails) {
+  ScriptedServer server(io_);
+  asio::co_spawn(io_, serve(server), asio::detached);
+  auto u = url("/");
+  u.digest = md5_of("something else");
+  const CheckResult r = check(http_checker(config::CheckerType::kHttp, {u}), server.port());
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("digest"), std::string::npos) << r.reason;
+}
+
+TEST_F(HttpCheckTest, ChunkedBodyIsDigestedDecoded) {
+  ScriptedServer server(io_);
+  server.response =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nhel\r\n2\r\nlo\r\n0\r\n\r\n";
+  asio::co_spawn(io_, serve(server), asio::detached);
+  auto u = url("/");
+  u.digest = md5_of("hello");
+  auto c = http_checker(config::CheckerType::kHttp, {u});
+  std::get<config::HttpCheck>(c.details).http_protocol = config::HttpProtocol::k1_1;
+  const CheckResult r = check(c, server.port());
+  EXPECT_TRUE(r.ok) << r.reason;
+}
+
+TEST_F(HttpCheckTest, EveryUrlIsCheckedAndTheFirstFailureIsReported) {
+  ScriptedServer server(io_);
+  asio::co_spawn(io_, serve(server), asio::detached);
+  auto bad = url("/second");
+  bad.digest = md5_of("nope");
+  const CheckResult r = check(
+      http_checker(config::CheckerType::kHttp, {url("/first"), bad, url("/third")}), server.port());
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("url(/second)"), std::string::npos) << r.reason;
+  EXPECT_EQ(server.requests.size(), 2u);  // stops at the failing url
+}
+
+TEST_F(HttpCheckTest, ServerThatNeverAnswersTimesOut) {
+  ScriptedServer server(io_);
+  server.silent = true;
+  asio::co_spawn(io_, serve(server), asio::detached);
+  const CheckResult r =
+      check(http_checker(config::CheckerType::kHttp, {url("/")}, 300ms), server.port());
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("read: timeout"), std::string::npos) << r.reason;
+}
+
+TEST_F(HttpCheckTest, SlowAnswerWithinTheTimeoutPasses) {
+  ScriptedServer server(io_);
+  server.delay = 100ms;
+  server.gap = 100ms;
+  asio::co_spawn(io_, serve(server), asio::detached);
+  const CheckResult r =
+      check(http_checker(config::CheckerType::kHttp, {url("/")}, 5s), server.port());
+  EXPECT_TRUE(r.ok) << r.reason;
+}
+
+TEST_F(HttpCheckTest, SlowAnswerBeyondTheTimeoutFails) {
+  ScriptedServer server(io_);
+  server.gap = 3s;  // the header half arrives, the rest too late: the per-read limit applies
+  asio::co_spawn(io_, serve(server), asio::detached);
+  const CheckResult r =
+      check(http_checker(config::CheckerType::kHttp, {url("/")}, 300ms), server.port());
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("timeout"), std::string::npos) << r.reason;
+}
+
+TEST_F(HttpCheckTest, ClosedPortIsRefused) {
+  const CheckResult r =
+      check(http_checker(config::CheckerType::kHttp, {url("/")}), testing::closed_port(io_));
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("refused"), std::string::npos) << r.reason;
+}
+
+TEST_F(HttpCheckTest, CloseWithoutAnswerIsNoData) {
+  ScriptedServer server(io_);
+  server.response = "";
+  asio::co_spawn(io_, serve(server), asio::detached);
+  const CheckResult r = check(http_checker(config::CheckerType::kHttp, {url("/")}), server.port());
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("no data"), std::string::npos) << r.reason;
+}
+
+TEST_F(HttpCheckTest, RegexMatchAndNoMatch) {
+  ScriptedServer server(io_);
+  server.response = "HTTP/1.0 200 OK\r\n\r\n<html>status: GREEN</html>";
+  asio::co_spawn(io_, serve(server), asio::detached);
+  auto u = url("/");
+  u.regex = config::HttpRegex{"status: (GREEN|AMBER)", false, {}, 0, std::nullopt, std::nullopt};
+  EXPECT_TRUE(check(http_checker(config::CheckerType::kHttp, {u}), server.port()).ok);
+  u.regex->no_match = true;
+  EXPECT_FALSE(check(http_checker(config::CheckerType::kHttp, {u}), server.port()).ok);
+  u.regex->no_match = false;
+  u.regex->pattern = "green";
+  EXPECT_FALSE(check(http_checker(config::CheckerType::kHttp, {u}), server.port()).ok);
+  u.regex->options = {"caseless"};
+  EXPECT_TRUE(check(http_checker(config::CheckerType::kHttp, {u}), server.port()).ok);
+  u.regex->max_offset = 3;  // "GREEN" starts at 14
+  EXPECT_FALSE(check(http_checker(config::CheckerType::kHttp, {u}), server.port()).ok);
+}
+
+TEST_F(HttpCheckTest, UnsupportedRegexOptionIsRefusedAtBuild) {
+  auto u = url("/");
+  u.regex = config::HttpRegex{"x", false, {"ungreedy"}, 0, std::nullopt, std::nullopt};
+  std::string why;
+  EXPECT_FALSE(make_http_check(http_checker(config::CheckerType::kHttp, {u}),
+                               real_server("127.0.0.1", 80), vs_, context_, &why));
+  EXPECT_NE(why.find("ungreedy"), std::string::npos);
+}
+
+// Real servers: python3's http.server and openssl s_server, in a temporary directory.
+class RealServerTest : public HttpCheckTest {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("vigil-http-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::create_directories(dir_);
+    std::ofstream(dir_ / "index.txt") << body_;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  bool make_certificate() {
+    const std::string cmd =
+        "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=test -days 1 "
+        "-keyout '" +
+        (dir_ / "key.pem").string() + "' -out '" + (dir_ / "cert.pem").string() +
+        "' >/dev/null 2>&1";
+    return std::system(cmd.c_str()) == 0;
+  }
+
+  std::filesystem::path dir_;
+  const std::string body_ = "vigil health page\n";
+};
+
+TEST_F(RealServerTest, PythonHttpServerDigestAnd404) {
+  const auto port = testing::closed_port(io_);
+  testing::ChildProcess server(
+      {"/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", std::to_string(port)},
+      dir_.string());
+  ASSERT_TRUE(server.wait_listening(port));
+  auto u = url("/index.txt");
+  u.digest = md5_of(body_);
+  CheckResult r = check(http_checker(config::CheckerType::kHttp, {u}), port);
+  EXPECT_TRUE(r.ok) << r.reason;
+  r = check(http_checker(config::CheckerType::kHttp, {url("/missing")}), port);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("404"), std::string::npos) << r.reason;
+}
+
+TEST_F(RealServerTest, SslGetAgainstOpensslServer) {
+  ASSERT_TRUE(make_certificate());
+  const auto port = testing::closed_port(io_);
+  testing::ChildProcess server(
+      {"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-cert",
+       "cert.pem", "-key", "key.pem", "-WWW", "-quiet"},
+      dir_.string());
+  ASSERT_TRUE(server.wait_listening(port));
+  auto u = url("/index.txt");
+  u.digest = md5_of(body_);
+  u.virtualhost = std::string("test");
+  auto c = http_checker(config::CheckerType::kSsl, {u});
+  std::get<config::HttpCheck>(c.details).enable_sni = true;
+  CheckResult r = check(c, port);
+  EXPECT_TRUE(r.ok) << r.reason;
+
+  // The global SSL { } block's client certificate and key load and are offered.
+  config::SslConfig ssl;
+  ssl.certificate = (dir_ / "cert.pem").string();
+  ssl.key = (dir_ / "key.pem").string();
+  r = check(c, port, &ssl);
+  EXPECT_TRUE(r.ok) << r.reason;
+}
+
+TEST_F(RealServerTest, SslGetAgainstPlainHttpFailsTheHandshake) {
+  const auto port = testing::closed_port(io_);
+  testing::ChildProcess server(
+      {"/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", std::to_string(port)},
+      dir_.string());
+  ASSERT_TRUE(server.wait_listening(port));
+  const CheckResult r = check(http_checker(config::CheckerType::kSsl, {url("/index.txt")}), port);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("TLS handshake"), std::string::npos) << r.reason;
+}
+
+TEST_F(HttpCheckTest, SslHandshakeAgainstASilentServerTimesOut) {
+  ScriptedServer server(io_);
+  server.silent = true;  // accepts, reads nothing useful (no "\r\n\r\n" ever comes), never answers
+  asio::co_spawn(io_, serve(server), asio::detached);
+  const CheckResult r =
+      check(http_checker(config::CheckerType::kSsl, {url("/")}, 300ms), server.port());
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("TLS handshake: timeout"), std::string::npos) << r.reason;
+}
+
+TEST_F(HttpCheckTest, MissingCertificateFileIsRefusedAtBuild) {
+  config::SslConfig ssl;
+  ssl.certificate = "/nonexistent/cert.pem";
+  context_.ssl = &ssl;
+  std::string why;
+  EXPECT_FALSE(make_http_check(http_checker(config::CheckerType::kSsl, {url("/")}),
+                               real_server("127.0.0.1", 443), vs_, context_, &why));
+  EXPECT_NE(why.find("certificate"), std::string::npos) << why;
+}
+
+}  // namespace
+}  // namespace vigil::checkers
