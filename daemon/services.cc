@@ -8,7 +8,8 @@
 namespace vigil::daemon {
 
 Services::Services(boost::asio::io_context& io, const Options& options)
-    : options_(options),
+    : io_(io),
+      options_(options),
       clock_(io),
       processes_(io, clock_),
       notifier_(processes_),
@@ -23,6 +24,8 @@ bool Services::start(std::shared_ptr<const config::Config> config, std::string& 
       config_->global.script_user, config_->global.script_group, {}};
   for (const auto& problem : notifier_.configure(*config_, defaults)) log->warn("{}", problem);
 
+  // -P: VRRP only; keepalived's checker child is not started.
+  if (!options_.vrrp_only && !config_->lvs.virtual_servers.empty()) start_checkers();
   // -C: checkers only; keepalived's VRRP child is not started.
   if (options_.check_only || config_->vrrp.instances.empty()) return true;
   engine_.set_state_listener([this](const vrrp::Instance& instance, vrrp::State, vrrp::State to) {
@@ -37,7 +40,54 @@ bool Services::start(std::shared_ptr<const config::Config> config, std::string& 
   return true;
 }
 
+void Services::start_checkers() {
+  notifier_.set_script_defaults(
+      core::ScriptDefaults{config_->global.script_user, config_->global.script_group, {}});
+  checkers::CheckContext context{
+      io_, processes_,
+      core::ScriptDefaults{config_->global.script_user, config_->global.script_group, {}},
+      config_->lvs.ssl ? &*config_->lvs.ssl : nullptr};
+  checkers::Manager::Listener listener;
+  listener.event = [this](const config::VirtualServer& vs, const checkers::HealthEvent& e) {
+    on_health_event(vs, e);
+  };
+  checkers_ =
+      std::make_unique<checkers::Manager>(io_, clock_, std::move(context), std::move(listener));
+  checkers_->start(config_->lvs, config_->global);
+}
+
+// keepalived do_rs_notifies / do_vs_notifies: notify_up / notify_down, quorum_up / quorum_down
+// and the FIFO lines. The initial "alive at start" reports notify only with rs_init_notifies.
+void Services::on_health_event(const config::VirtualServer& vs, const checkers::HealthEvent& e) {
+  using Kind = checkers::HealthEventKind;
+  switch (e.kind) {
+    case Kind::kRealServerUp:
+    case Kind::kRealServerDown: {
+      const bool up = e.kind == Kind::kRealServerUp;
+      if (e.initial && up && !config_->global.rs_init_notifies) return;
+      const auto& rs = vs.real_servers[e.real_server];
+      const config::ScriptCommand* script = up ? rs.notify_up.get() : rs.notify_down.get();
+      notifier_.real_server_state(checkers::real_server_name(rs, vs),
+                                  checkers::virtual_server_name(vs), up, script);
+      return;
+    }
+    case Kind::kQuorumUp:
+    case Kind::kQuorumDown: {
+      const bool up = e.kind == Kind::kQuorumUp;
+      const auto& script = up ? vs.quorum_up : vs.quorum_down;
+      notifier_.virtual_server_quorum(checkers::virtual_server_name(vs), up,
+                                      script ? &*script : nullptr);
+      return;
+    }
+    case Kind::kCheckerUp:
+    case Kind::kCheckerDown:
+    case Kind::kWeightChanged:
+      return;
+  }
+}
+
 void Services::stop() {
+  if (checkers_) checkers_->stop();
   if (vrrp_running_) {
     vrrp_running_ = false;
     engine_.stop(!options_.dont_release_vrrp);

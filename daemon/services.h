@@ -1,14 +1,16 @@
 #pragma once
 
 // The subsystems the daemon runs on its event loop, wired together: the clock, the process
-// runner that every script goes through, the notifier (notify scripts and FIFOs) and the VRRP
-// engine. Later subsystems (checkers, IPVS) join here; daemon.cc only starts and stops them.
+// runner that every script goes through, the notifier (notify scripts and FIFOs), the VRRP
+// engine and the health checkers (their events become notify scripts and FIFO lines). IPVS
+// joins here; daemon.cc only starts and stops them.
 
 #include <memory>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
 
+#include "checkers/manager.h"
 #include "core/asio_clock.h"
 #include "core/process_runner.h"
 #include "daemon/notify.h"
@@ -33,15 +35,21 @@ class Services {
   void stop();
 
   const vrrp::Engine& vrrp() const { return engine_; }
+  const checkers::Manager* checkers() const { return checkers_.get(); }
 
  private:
+  boost::asio::io_context& io_;
   const Options& options_;
   core::AsioClock clock_;
   core::ProcessRunner processes_;
   Notifier notifier_;
   vrrp::Engine engine_;
   std::shared_ptr<const config::Config> config_;
+  std::unique_ptr<checkers::Manager> checkers_;
   bool vrrp_running_ = false;
+
+  void start_checkers();
+  void on_health_event(const config::VirtualServer& vs, const checkers::HealthEvent& e);
 };
 
 }  // namespace vigil::daemon
