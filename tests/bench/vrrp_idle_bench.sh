@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Steady-state cost of VRRP: N instances (advert_int 1) on a master and a backup director,
-# vigild pair and keepalived pair in turn on the same namespace lab. Reports CPU seconds (user +
-# system of every process of the daemon, children included) and resident memory (sum of VmHWM,
-# the peak RSS, of the daemon's processes) per director over the measuring window.
+# vigild pair and keepalived pair in turn on the same namespace lab. Reports CPU seconds (time on
+# CPU of every thread of the daemon's processes, from schedstat, over the measuring window) and
+# resident memory (sum of VmHWM, the peak RSS, of the daemon's processes) per director.
 #
 #   sudo tests/bench/vrrp_idle_bench.sh [--vigild PATH] [--keepalived PATH] [-s SECONDS] [N...]
 # Defaults: 60 s, N = 1 50 200. Without --vigild, vigild is built in build/bench (Release).
@@ -42,11 +42,14 @@ CONF
   done >"$work/$1.conf"
 }
 
-# cpu_ticks HOST: user+system clock ticks of every process in HOST's namespace.
-cpu_ticks() {
-  local t=0 p
+# cpu_ns HOST: nanoseconds on CPU of every thread of every process in HOST's namespace
+# (/proc/PID/task/TID/schedstat, exact, unlike the 10 ms ticks of /proc/PID/stat).
+cpu_ns() {
+  local t=0 p f
   for p in $(ip netns pids "$(lab_ns "$1")"); do
-    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+    for f in /proc/"$p"/task/*/schedstat; do
+      t=$((t + $(cut -d' ' -f1 "$f" 2>/dev/null || echo 0)))
+    done
   done
   echo "$t"
 }
@@ -78,11 +81,10 @@ measure() {  # measure IMPL N -> "cpu_master cpu_backup rss_master rss_backup"
   wait_for 30 has_vip d1 "$last" || echo "bench: $impl N=$n: not all instances master" >&2
   sleep 6  # takeover announcements done
   local c1 c2
-  c1=$(cpu_ticks d1) c2=$(cpu_ticks d2)
+  c1=$(cpu_ns d1) c2=$(cpu_ns d2)
   sleep "$seconds"
-  local hz; hz=$(getconf CLK_TCK)
-  echo "$(( $(cpu_ticks d1) - c1 )) $(( $(cpu_ticks d2) - c2 )) $(hwm_kb d1) $(hwm_kb d2)" |
-    awk -v hz="$hz" '{printf "%.2f %.2f %.1f %.1f\n", $1/hz, $2/hz, $3/1024, $4/1024}'
+  echo "$(( $(cpu_ns d1) - c1 )) $(( $(cpu_ns d2) - c2 )) $(hwm_kb d1) $(hwm_kb d2)" |
+    awk '{printf "%.3f %.3f %.1f %.1f\n", $1/1e9, $2/1e9, $3/1024, $4/1024}'
   for h in d1 d2; do ip netns pids "$(lab_ns "$h")" | xargs -r kill -9 2>/dev/null || true; done
   sleep 1
   on d1 ip addr flush dev eth0 to 10.78.0.0/16 2>/dev/null || true
