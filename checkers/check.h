@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -34,6 +35,17 @@ struct CheckResult {
   // MISC_CHECK with misc_dynamic: exit 2..255 sets the real server's weight to code - 2.
   std::optional<std::uint32_t> weight;
   core::Duration latency{0};  // from the start of the probe to its verdict
+
+  static CheckResult passed() {
+    CheckResult r;
+    r.ok = true;
+    return r;
+  }
+  static CheckResult failed(std::string why) {
+    CheckResult r;
+    r.reason = std::move(why);
+    return r;
+  }
 };
 
 // What every check may need from the daemon.

@@ -37,18 +37,6 @@ std::string rcode_name(unsigned rcode) {
   return s;
 }
 
-CheckResult passed() {
-  CheckResult r;
-  r.ok = true;
-  return r;
-}
-
-CheckResult failure(std::string reason) {
-  CheckResult r;
-  r.reason = std::move(reason);
-  return r;
-}
-
 class DnsCheckImpl final : public Check {
  public:
   DnsCheckImpl(boost::asio::io_context& io, Endpoint endpoint, std::string name, std::uint16_t type)
@@ -65,14 +53,14 @@ class DnsCheckImpl final : public Check {
   boost::asio::awaitable<CheckResult> probe() {
     boost::asio::ip::udp::socket socket(io_);
     if (auto ec = open_udp_socket(socket, endpoint_, false)) {
-      co_return failure("socket: " + ec.message());
+      co_return CheckResult::failed("socket: " + ec.message());
     }
     const std::uint16_t id = random_id();
     auto query = dns::encode_query(id, name_, type_);
-    if (!query) co_return failure("cannot encode name '" + name_ + "'");
+    if (!query) co_return CheckResult::failed("cannot encode name '" + name_ + "'");
     auto r =
         co_await with_deadline(exchange(socket, id, std::move(*query)), endpoint_.connect_timeout);
-    if (!r) co_return failure(timeout_after(endpoint_.connect_timeout));
+    if (!r) co_return CheckResult::failed(timeout_after(endpoint_.connect_timeout));
     co_return std::move(*r);
   }
 
@@ -80,23 +68,23 @@ class DnsCheckImpl final : public Check {
                                                std::uint16_t id, std::vector<std::uint8_t> query) {
     auto [send_ec, sent] =
         co_await socket.async_send(boost::asio::buffer(query), as_tuple(use_awaitable));
-    if (send_ec) co_return failure("send: " + send_ec.message());
-    if (sent != query.size()) co_return failure("send: short write");
+    if (send_ec) co_return CheckResult::failed("send: " + send_ec.message());
+    if (sent != query.size()) co_return CheckResult::failed("send: short write");
     std::array<std::uint8_t, 512> buffer{};
     while (true) {
       auto [ec, n] =
           co_await socket.async_receive(boost::asio::buffer(buffer), as_tuple(use_awaitable));
       // A connected UDP socket reports ICMP port unreachable as ECONNREFUSED (keepalived:
       // "failed to read socket").
-      if (ec) co_return failure("receive: " + ec.message());
+      if (ec) co_return CheckResult::failed("receive: " + ec.message());
       const dns::Reply reply = dns::judge_reply(id, std::span(buffer.data(), n));
       switch (reply.verdict) {
         case dns::ReplyVerdict::kIgnore:
           continue;  // not our reply: keep waiting (keepalived re-arms the read)
         case dns::ReplyVerdict::kPass:
-          co_return passed();
+          co_return CheckResult::passed();
         case dns::ReplyVerdict::kFail:
-          co_return failure(rcode_name(reply.rcode));
+          co_return CheckResult::failed(rcode_name(reply.rcode));
       }
     }
   }

@@ -37,18 +37,6 @@ constexpr std::uint8_t kEchoRequest6 = 128, kEchoReply6 = 129;
 
 std::error_code last_errno() { return {errno, std::system_category()}; }
 
-CheckResult passed() {
-  CheckResult r;
-  r.ok = true;
-  return r;
-}
-
-CheckResult failure(std::string reason) {
-  CheckResult r;
-  r.reason = std::move(reason);
-  return r;
-}
-
 // RFC 1071 Internet checksum. The kernel fills it in for ICMP datagram sockets and for ICMPv6;
 // a raw IPv4 socket sends what we give it.
 std::uint16_t internet_checksum(const std::vector<std::uint8_t>& data) {
@@ -95,15 +83,15 @@ class PingCheckImpl final : public Check {
       fd = ::socket(family, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
       p.raw = true;
     }
-    if (fd < 0) co_return failure("socket: " + last_errno().message());
+    if (fd < 0) co_return CheckResult::failed("socket: " + last_errno().message());
     boost::asio::generic::raw_protocol::socket socket(io_);
     boost::system::error_code ec;
     socket.assign(boost::asio::generic::raw_protocol(family, protocol), fd, ec);
     if (ec) {
       ::close(fd);
-      co_return failure("socket: " + ec.message());
+      co_return CheckResult::failed("socket: " + ec.message());
     }
-    if (auto e = prepare(fd)) co_return failure("socket: " + e.message());
+    if (auto e = prepare(fd)) co_return CheckResult::failed("socket: " + e.message());
 
     static std::mt19937 engine{std::random_device{}()};
     p.id = static_cast<std::uint16_t>(engine() & 0xffff);  // a datagram socket uses its own
@@ -124,10 +112,10 @@ class PingCheckImpl final : public Check {
     const boost::asio::ip::udp::endpoint to(endpoint_.address, 0);
     if (::sendto(fd, packet.data(), packet.size(), 0, to.data(),
                  static_cast<socklen_t>(to.size())) < 0) {
-      co_return failure("send: " + last_errno().message());
+      co_return CheckResult::failed("send: " + last_errno().message());
     }
     auto r = co_await with_deadline(await_reply(socket, p), endpoint_.connect_timeout);
-    if (!r) co_return failure(timeout_after(endpoint_.connect_timeout));
+    if (!r) co_return CheckResult::failed(timeout_after(endpoint_.connect_timeout));
     co_return std::move(*r);
   }
 
@@ -158,14 +146,14 @@ class PingCheckImpl final : public Check {
     while (true) {
       auto [ec] =
           co_await socket.async_wait(boost::asio::socket_base::wait_read, as_tuple(use_awaitable));
-      if (ec) co_return failure("receive: " + ec.message());
+      if (ec) co_return CheckResult::failed("receive: " + ec.message());
       boost::asio::ip::udp::endpoint from;
       socklen_t from_len = static_cast<socklen_t>(from.capacity());
       const ssize_t n = ::recvfrom(socket.native_handle(), buffer.data(), buffer.size(),
                                    MSG_DONTWAIT, from.data(), &from_len);
       if (n < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) continue;
-        co_return failure("receive: " + last_errno().message());
+        co_return CheckResult::failed("receive: " + last_errno().message());
       }
       std::size_t offset = 0;
       if (p.raw && !v6) {
@@ -175,7 +163,7 @@ class PingCheckImpl final : public Check {
       }
       if (static_cast<std::size_t>(n) < offset + kIcmpHeader) {
         // keepalived: "got short ICMP packet" fails the check.
-        if (!p.raw) co_return failure("short ICMP packet");
+        if (!p.raw) co_return CheckResult::failed("short ICMP packet");
         continue;
       }
       const std::uint8_t type = buffer[offset];
@@ -192,11 +180,11 @@ class PingCheckImpl final : public Check {
             from.address() != endpoint_.address) {
           continue;
         }
-        co_return passed();
+        co_return CheckResult::passed();
       }
       // keepalived recv_it / recv6_it: the first message decides.
-      if (type != reply_type) co_return failure("ICMP type " + std::to_string(type));
-      co_return passed();
+      if (type != reply_type) co_return CheckResult::failed("ICMP type " + std::to_string(type));
+      co_return CheckResult::passed();
     }
   }
 

@@ -23,18 +23,6 @@ using boost::asio::use_awaitable;
 // Longest reply we buffer; RFC 5321 4.5.3.1.5 limits a reply line to 512 octets.
 constexpr std::size_t kMaxReply = 8192;
 
-CheckResult passed() {
-  CheckResult r;
-  r.ok = true;
-  return r;
-}
-
-CheckResult failure(std::string reason) {
-  CheckResult r;
-  r.reason = std::move(reason);
-  return r;
-}
-
 // A reply line for a reason: without its CR LF, at most 80 characters.
 std::string printable(std::string_view line) {
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
@@ -68,29 +56,29 @@ class SmtpCheckImpl final : public Check {
     boost::asio::ip::tcp::socket socket(io_);
     const StepOutcome connected = co_await connect_endpoint(socket, endpoint_);
     if (!connected.ok()) {
-      co_return failure(describe(connected, "connect", endpoint_.connect_timeout));
+      co_return CheckResult::failed(describe(connected, "connect", endpoint_.connect_timeout));
     }
     std::string buffer;
 
     Reply greeting = co_await read_reply(socket, buffer, "greeting");
-    if (!greeting.error.empty()) co_return failure(std::move(greeting.error));
+    if (!greeting.error.empty()) co_return CheckResult::failed(std::move(greeting.error));
     // keepalived: "Bad greeting banner" unless the code is exactly 220.
-    if (greeting.code != 220u) co_return failure("bad greeting: " + greeting.last_line);
+    if (greeting.code != 220u) co_return CheckResult::failed("bad greeting: " + greeting.last_line);
 
     if (auto e = co_await write_line(socket, "HELO " + helo_name_ + "\r\n", "HELO"); !e.empty()) {
-      co_return failure(std::move(e));
+      co_return CheckResult::failed(std::move(e));
     }
     Reply helo = co_await read_reply(socket, buffer, "HELO reply");
-    if (!helo.error.empty()) co_return failure(std::move(helo.error));
-    if (helo.code != 250u) co_return failure("bad HELO reply: " + helo.last_line);
+    if (!helo.error.empty()) co_return CheckResult::failed(std::move(helo.error));
+    if (helo.code != 250u) co_return CheckResult::failed("bad HELO reply: " + helo.last_line);
 
     if (auto e = co_await write_line(socket, "QUIT\r\n", "QUIT"); !e.empty()) {
-      co_return failure(std::move(e));
+      co_return CheckResult::failed(std::move(e));
     }
     // keepalived SMTP_RECV_QUIT: a reply line must come, whatever its code.
     Reply quit = co_await read_reply(socket, buffer, "QUIT reply");
-    if (!quit.error.empty()) co_return failure(std::move(quit.error));
-    co_return passed();
+    if (!quit.error.empty()) co_return CheckResult::failed(std::move(quit.error));
+    co_return CheckResult::passed();
   }
 
   boost::asio::awaitable<std::string> write_line(boost::asio::ip::tcp::socket& socket,

@@ -24,18 +24,6 @@ using boost::asio::use_awaitable;
 // keepalived layer4.c UDP_BUFSIZE: the size of the default payload.
 constexpr std::size_t kDefaultPayloadSize = 32;
 
-CheckResult passed() {
-  CheckResult r;
-  r.ok = true;
-  return r;
-}
-
-CheckResult failure(std::string reason) {
-  CheckResult r;
-  r.reason = std::move(reason);
-  return r;
-}
-
 class UdpCheckImpl final : public Check {
  public:
   UdpCheckImpl(boost::asio::io_context& io, Endpoint endpoint, config::UdpCheck udp)
@@ -54,19 +42,19 @@ class UdpCheckImpl final : public Check {
   boost::asio::awaitable<CheckResult> probe() {
     boost::asio::ip::udp::socket socket(io_);
     if (auto ec = open_udp_socket(socket, endpoint_, true)) {
-      co_return failure("socket: " + ec.message());
+      co_return CheckResult::failed("socket: " + ec.message());
     }
     // keepalived sends synchronously right after connect (udp_bind_connect); a datagram socket
     // with an empty send queue never blocks here.
     boost::system::error_code ec;
     const std::size_t sent = socket.send(boost::asio::buffer(payload_), 0, ec);
-    if (ec) co_return failure("send: " + ec.message());
-    if (sent != payload_.size()) co_return failure("send: short write");
+    if (ec) co_return CheckResult::failed("send: " + ec.message());
+    if (sent != payload_.size()) co_return CheckResult::failed("send: short write");
     auto r = co_await with_deadline(await_reply(socket), endpoint_.connect_timeout);
     if (!r) {
       // keepalived udp_socket_state: a read timeout is a success unless a reply is required.
-      if (!udp_.require_reply) co_return passed();
-      co_return failure("no reply: " + timeout_after(endpoint_.connect_timeout));
+      if (!udp_.require_reply) co_return CheckResult::passed();
+      co_return CheckResult::failed("no reply: " + timeout_after(endpoint_.connect_timeout));
     }
     co_return std::move(*r);
   }
@@ -77,12 +65,12 @@ class UdpCheckImpl final : public Check {
       auto [ec, n] =
           co_await socket.async_receive(boost::asio::buffer(buffer), as_tuple(use_awaitable));
       if (!ec) {
-        if (!udp_.require_reply) co_return passed();
+        if (!udp_.require_reply) co_return CheckResult::passed();
         std::string why = udp_reply_mismatch(std::span(buffer.data(), n), udp_);
-        if (why.empty()) co_return passed();
-        co_return failure(std::move(why));
+        if (why.empty()) co_return CheckResult::passed();
+        co_return CheckResult::failed(std::move(why));
       }
-      if (ec == boost::asio::error::operation_aborted) co_return failure("cancelled");
+      if (ec == boost::asio::error::operation_aborted) co_return CheckResult::failed("cancelled");
       // An ICMP error: with IP_RECVERR it waits on the error queue. keepalived's
       // udp_socket_error() fails the check only for destination unreachable (port, host,
       // network, ...); other ICMP errors (time exceeded, ...) leave the outcome to the timeout.
@@ -91,12 +79,12 @@ class UdpCheckImpl final : public Check {
       for (QueuedError e;
            (e = pop_queued_error(socket.native_handle(), &code)) != QueuedError::kNone;) {
         if (e == QueuedError::kDestinationUnreachable) {
-          co_return failure("ICMP destination unreachable (code " + std::to_string(code) +
-                            "): " + ec.message());
+          co_return CheckResult::failed("ICMP destination unreachable (code " +
+                                        std::to_string(code) + "): " + ec.message());
         }
         queued = true;
       }
-      if (!queued) co_return failure("receive: " + ec.message());
+      if (!queued) co_return CheckResult::failed("receive: " + ec.message());
     }
   }
 

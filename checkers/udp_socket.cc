@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "checkers/connect.h"
 namespace vigil::checkers {
 namespace {
 
@@ -61,12 +62,7 @@ std::error_code open_udp_socket(boost::asio::ip::udp::socket& socket, const Endp
 }
 
 std::string timeout_after(core::Duration limit) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(limit).count();
-  if (ms < 1000) return "timeout after " + std::to_string(ms) + " ms";
-  if (ms % 1000 == 0) return "timeout after " + std::to_string(ms / 1000) + " s";
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "timeout after %.3g s", static_cast<double>(ms) / 1000.0);
-  return buf;
+  return "timeout after " + format_duration(limit);
 }
 
 std::vector<std::uint8_t> filler_payload(std::size_t size) {
