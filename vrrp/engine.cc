@@ -66,7 +66,7 @@ bool Engine::start(const config::Config& config, std::string& error) {
   scripts_ = std::make_unique<ScriptScheduler>(
       launcher_, clock_,
       [this](const std::string& name, ScriptStatus status) { on_script(name, status); });
-  files_ = std::make_unique<FileWatcher>(
+  files_ = std::make_unique<core::FileWatcher>(
       io_, [this](const std::string& name, long value) { on_file(name, value); });
 
   for (const auto& inst : config.vrrp.instances) {
@@ -99,7 +99,8 @@ bool Engine::start(const config::Config& config, std::string& error) {
     bool used = false;
     for (const auto& d : drivers_) used = used || d->tracker().tracks_file(file.name);
     if (!used) continue;
-    if (file.init_file) initialise_track_file(file.file, file.init_value, file.init_overwrite);
+    if (file.init_file)
+      core::initialise_track_file(file.file, file.init_value, file.init_overwrite);
     if (auto e = files_->add(file.name, file.file)) {
       log().warn("track_file {}: cannot watch {}: {}", file.name, file.file, e.message());
     }

@@ -18,11 +18,11 @@
 #include <boost/asio/io_context.hpp>
 
 #include "core/clock.h"
+#include "core/file_watcher.h"
 #include "core/netlink.h"
 #include "core/process_runner.h"
 #include "parser/config/config.h"
 #include "vrrp/announce.h"
-#include "vrrp/file_watcher.h"
 #include "vrrp/instance_driver.h"
 #include "vrrp/interfaces.h"
 #include "vrrp/ipv4_packet.h"
@@ -109,7 +109,7 @@ class Engine {
   std::unique_ptr<FrameSender> frame_sender_;
   std::unique_ptr<AnnouncePacer> pacer_;
   std::unique_ptr<ScriptScheduler> scripts_;
-  std::unique_ptr<FileWatcher> files_;
+  std::unique_ptr<core::FileWatcher> files_;
   SysctlRestorer sysctls_;
   std::vector<std::unique_ptr<Vmac>> vmacs_;  // use_vmac: removed again at stop
   std::map<SocketKey, SocketEntry> sockets_;

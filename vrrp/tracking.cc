@@ -60,15 +60,6 @@ int weighted_contribution(bool up, TrackWeight w) {
   return 0;
 }
 
-long parse_track_file_value(std::string_view text) {
-  // keepalived process_track_file: read(fd, buf, 127); strtol(buf, NULL, 0); errors give 0.
-  std::string buf(text.substr(0, 127));
-  errno = 0;
-  long v = std::strtol(buf.c_str(), nullptr, 0);
-  if (errno == ERANGE) v = v < 0 ? -254 : 254;
-  return std::clamp(v, -254L, 254L);
-}
-
 std::optional<int> track_file_status(long value, TrackWeight w) {
   // keepalived update_track_file_status: weight 0 makes a non-zero value a failure (reverse: a
   // zero value); otherwise value * weight * multiplier, clamped, where -254 means FAULT.
@@ -114,7 +105,8 @@ bool Tracker::interface_state(std::string_view name, bool up) {
 bool Tracker::file_value(std::string_view name, long value) {
   const Verdict before = verdict();
   for (auto& f : files_) {
-    if (f.name == name) f.value = value;
+    // value * weight saturates at the priority range anyway; clamping first keeps it small.
+    if (f.name == name) f.value = std::clamp(value, -254L, 254L);
   }
   return verdict() != before;
 }

@@ -62,10 +62,6 @@ struct TrackWeight {
 // Priority contribution of an up/down object with a non-zero weight (0 for weight 0).
 int weighted_contribution(bool up, TrackWeight w);
 
-// A track_file value as keepalived reads it: strtol(text, NULL, 0) of the first 127 bytes,
-// 0 when unparsable, clamped to -254..254.
-long parse_track_file_value(std::string_view text);
-
 // The status one track_file value gives a tracker: nullopt means FAULT, otherwise the priority
 // contribution (keepalived update_track_file_status).
 std::optional<int> track_file_status(long value, TrackWeight w);

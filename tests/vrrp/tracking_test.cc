@@ -64,17 +64,6 @@ TEST(WeightedContribution, SignsAndReverse) {
   EXPECT_EQ(weighted_contribution(true, {0, false}), 0);
 }
 
-TEST(TrackFile, ParsesLikeStrtolBaseZero) {
-  EXPECT_EQ(parse_track_file_value("12\n"), 12);
-  EXPECT_EQ(parse_track_file_value("  -7 trailing"), -7);
-  EXPECT_EQ(parse_track_file_value("0x10"), 16);
-  EXPECT_EQ(parse_track_file_value("010"), 8);
-  EXPECT_EQ(parse_track_file_value("junk"), 0);
-  EXPECT_EQ(parse_track_file_value(""), 0);
-  EXPECT_EQ(parse_track_file_value("1000"), 254);
-  EXPECT_EQ(parse_track_file_value("-99999999999999999999999"), -254);
-}
-
 TEST(TrackFile, StatusRules) {
   // Weight 0: non-zero is FAULT; reverse: zero is FAULT.
   EXPECT_EQ(track_file_status(0, {0, false}), 0);

@@ -1,4 +1,4 @@
-#include "vrrp/file_watcher.h"
+#include "core/file_watcher.h"
 
 #include <fcntl.h>
 #include <limits.h>
@@ -6,17 +6,29 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include "core/logging.h"
-#include "vrrp/tracking.h"
 
-namespace vigil::vrrp {
+namespace vigil::core {
+
+long parse_track_file_value(std::string_view text) {
+  std::string buf(text.substr(0, 127));
+  errno = 0;
+  long v = std::strtol(buf.c_str(), nullptr, 0);
+  if (errno == ERANGE)
+    v = v < 0 ? std::numeric_limits<std::int32_t>::min() : std::numeric_limits<std::int32_t>::max();
+  return std::clamp<long>(v, std::numeric_limits<std::int32_t>::min(),
+                          std::numeric_limits<std::int32_t>::max());
+}
 namespace {
 
 std::error_code last_error() { return std::error_code(errno, std::generic_category()); }
@@ -123,7 +135,7 @@ void FileWatcher::start_read() {
                         reading_ = false;
                         if (ec) {
                           if (ec != boost::asio::error::operation_aborted) {
-                            core::logger("vrrp")->warn("inotify wait failed: {}", ec.message());
+                            logger("vrrp")->warn("inotify wait failed: {}", ec.message());
                           }
                           return;
                         }
@@ -156,7 +168,7 @@ void FileWatcher::handle_events(std::size_t bytes) {
       const long value = (ev.mask & (IN_MOVED_FROM | IN_DELETE)) ? 0 : read_track_file(f.path);
       if (f.value == value) continue;
       f.value = value;
-      core::logger("vrrp")->info("Track file {} now has value {}", f.name, value);
+      logger("vrrp")->info("Track file {} now has value {}", f.name, value);
       changes.emplace_back(f.name, value);
     }
   }
@@ -164,4 +176,4 @@ void FileWatcher::handle_events(std::size_t bytes) {
   for (const auto& [name, value] : changes) listener_(name, value);
 }
 
-}  // namespace vigil::vrrp
+}  // namespace vigil::core

@@ -1,4 +1,4 @@
-#include "vrrp/file_watcher.h"
+#include "core/file_watcher.h"
 
 #include <stdio.h>
 #include <sys/stat.h>
@@ -13,10 +13,21 @@
 #include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 
-namespace vigil::vrrp {
+namespace vigil::core {
 namespace {
 
 using namespace std::chrono_literals;
+
+TEST(TrackFile, ParsesLikeStrtolBaseZero) {
+  EXPECT_EQ(parse_track_file_value("12\n"), 12);
+  EXPECT_EQ(parse_track_file_value("  -7 trailing"), -7);
+  EXPECT_EQ(parse_track_file_value("0x10"), 16);
+  EXPECT_EQ(parse_track_file_value("010"), 8);
+  EXPECT_EQ(parse_track_file_value("junk"), 0);
+  EXPECT_EQ(parse_track_file_value(""), 0);
+  EXPECT_EQ(parse_track_file_value("1000"), 1000);
+  EXPECT_EQ(parse_track_file_value("-99999999999999999999999"), -2147483648L);
+}
 
 class FileWatcherTest : public ::testing::Test {
  protected:
@@ -105,4 +116,4 @@ TEST_F(FileWatcherTest, MissingDirectoryIsAnError) {
 }
 
 }  // namespace
-}  // namespace vigil::vrrp
+}  // namespace vigil::core

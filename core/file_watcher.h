@@ -1,6 +1,7 @@
 #pragma once
 
-// track_file: keepalived 2.2.7 (track_file.c) watches the directory of each tracked file with
+// track_file (VRRP tracking and the checkers' FILE_CHECK): keepalived 2.2.7 (track_file.c)
+// watches the directory of each tracked file with
 // inotify (IN_CLOSE_WRITE | IN_DELETE | IN_MOVE) and re-reads the file when it is written and
 // closed or moved in; a file deleted or moved away counts as value 0. We do the same, with the
 // inotify descriptor on the io_context. A file is read once when added.
@@ -18,7 +19,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
-namespace vigil::vrrp {
+namespace vigil::core {
+
+// A track_file's text as keepalived reads it (process_track_file): strtol(text, NULL, 0) of the
+// first 127 bytes, 0 when unparsable; saturated to the 32-bit range keepalived accepts. Each user
+// clamps further (VRRP to -254..254).
+long parse_track_file_value(std::string_view text);
 
 // The value of a track file now: its text through parse_track_file_value, 0 when missing.
 long read_track_file(const std::string& path);
@@ -66,4 +72,4 @@ class FileWatcher {
   std::shared_ptr<bool> alive_;
 };
 
-}  // namespace vigil::vrrp
+}  // namespace vigil::core
