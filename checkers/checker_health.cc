@@ -80,4 +80,13 @@ CheckerVerdict CheckerHealth::record(bool ok, core::Duration latency) {
   return v;
 }
 
+bool CheckerHealth::set_up(bool up) {
+  has_run_ = true;
+  retry_it_ = settings_.retry;
+  successes_ = 0;
+  if (up_ == up) return false;
+  up_ = up;
+  return true;
+}
+
 }  // namespace vigil::checkers

@@ -70,6 +70,9 @@ class CheckerHealth {
   // `latency` is the probe's run time (CheckResult::latency), used with delay_from_start.
   CheckerVerdict record(bool ok, core::Duration latency = core::Duration{0});
 
+  // FILE_CHECK: no probes; the tracked file decides the state at once. True when it changed.
+  bool set_up(bool up);
+
   bool up() const { return up_; }
   bool has_run() const { return has_run_; }
   std::uint32_t retries_done() const { return retry_it_; }

@@ -33,7 +33,7 @@ std::unique_ptr<Check> make_check(const config::Checker& checker, const config::
     case config::CheckerType::kFile:
       break;
   }
-  if (why) *why = "FILE_CHECK is not supported yet";
+  if (why) *why = "FILE_CHECK follows its track_file; it is not a probe";
   return nullptr;
 }
 

@@ -1,12 +1,15 @@
 #include "checkers/manager.h"
 
+#include <algorithm>
 #include <exception>
 #include <utility>
+#include <variant>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 
+#include "checkers/file_check.h"
 #include "checkers/make_check.h"
 #include "core/logging.h"
 
@@ -40,9 +43,11 @@ Manager::~Manager() {
   *alive_ = false;
 }
 
-void Manager::start(const config::Lvs& lvs, const config::GlobalDefs& global) {
+void Manager::start(const config::Lvs& lvs, const config::GlobalDefs& global,
+                    const std::vector<config::TrackFile>& track_files) {
   global_ = &global;
   running_ = true;
+  watch_files(lvs, track_files);
   const core::TimePoint now = clock_.now();
   std::uniform_real_distribution<double> fraction(0.0, 1.0);
   for (const auto& vs : lvs.virtual_servers) {
@@ -51,6 +56,11 @@ void Manager::start(const config::Lvs& lvs, const config::GlobalDefs& global) {
     for (std::size_t r = 0; r < vs.real_servers.size(); ++r) {
       const auto& rs = vs.real_servers[r];
       for (std::size_t c = 0; c < rs.checkers.size(); ++c) {
+        if (const auto* file = std::get_if<config::FileCheck>(&rs.checkers[c].details)) {
+          file_slots_.push_back(
+              {index, r, c, file->track_file, file->weight.value_or(0), file->reverse});
+          continue;
+        }
         std::string why;
         std::unique_ptr<Check> check = factory_(rs.checkers[c], rs, vs, context_, &why);
         if (!check) {
@@ -72,6 +82,13 @@ void Manager::start(const config::Lvs& lvs, const config::GlobalDefs& global) {
     }
     services_.push_back(std::move(service));
     Service& s = *services_.back();
+    // The files' values at start-up decide their checkers' initial states.
+    for (const FileSlot& f : file_slots_) {
+      if (f.service != index) continue;
+      const long value = files_ ? files_->value(f.file) : 0;
+      s.health.file_status(f.real_server, f.checker, file_check_share(value, f.weight, f.reverse),
+                           now);
+    }
     report(s, s.health.start(now));
   }
   for (auto& slot : slots_) {
@@ -79,8 +96,50 @@ void Manager::start(const config::Lvs& lvs, const config::GlobalDefs& global) {
     const auto& checker = vs.real_servers[slot->real_server].checkers[slot->checker];
     schedule(*slot, first_delay(settings_of(checker), fraction(random_)));
   }
-  log().info("Activating {} healthchecker(s) for {} virtual server(s)", slots_.size(),
-             services_.size());
+  log().info("Activating {} healthchecker(s) for {} virtual server(s)",
+             slots_.size() + file_slots_.size(), services_.size());
+}
+
+void Manager::watch_files(const config::Lvs& lvs,
+                          const std::vector<config::TrackFile>& track_files) {
+  std::vector<const config::TrackFile*> used;
+  for (const auto& vs : lvs.virtual_servers) {
+    for (const auto& rs : vs.real_servers) {
+      for (const auto& c : rs.checkers) {
+        const auto* file = std::get_if<config::FileCheck>(&c.details);
+        if (!file) continue;
+        for (const auto& t : track_files) {
+          if (t.name == file->track_file && std::find(used.begin(), used.end(), &t) == used.end()) {
+            used.push_back(&t);
+          }
+        }
+      }
+    }
+  }
+  if (used.empty()) return;
+  files_ = std::make_unique<core::FileWatcher>(
+      io_, [this](const std::string& name, long value) { on_file(name, value); });
+  for (const config::TrackFile* t : used) {
+    if (t->init_file) core::initialise_track_file(t->file, t->init_value, t->init_overwrite);
+    if (auto e = files_->add(t->name, t->file)) {
+      log().warn("track_file {}: cannot watch {}: {}", t->name, t->file, e.message());
+    }
+  }
+}
+
+void Manager::on_file(const std::string& name, long value) {
+  if (!running_) return;
+  const core::TimePoint now = clock_.now();
+  for (const FileSlot& f : file_slots_) {
+    if (f.file != name) continue;
+    Service& service = *services_[f.service];
+    const auto share = file_check_share(value, f.weight, f.reverse);
+    const auto& vs = *service.config;
+    log().info("FILE_CHECK on {}: track_file {} is {}{}",
+               real_server_name(vs.real_servers[f.real_server], vs), name, value,
+               share ? "" : " (FAULT)");
+    report(service, service.health.file_status(f.real_server, f.checker, share, now).events);
+  }
 }
 
 void Manager::stop() {

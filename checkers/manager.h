@@ -23,8 +23,10 @@
 #include "checkers/check.h"
 #include "checkers/server_health.h"
 #include "core/clock.h"
+#include "core/file_watcher.h"
 #include "parser/config/global.h"
 #include "parser/config/lvs.h"
+#include "parser/config/vrrp.h"
 
 namespace vigil::checkers {
 
@@ -68,7 +70,9 @@ class Manager {
 
   // `lvs` (and `global`) must outlive the manager. A checker that cannot run is logged and left
   // out (its real server's health ignores it), as keepalived drops checkers it cannot set up.
-  void start(const config::Lvs& lvs, const config::GlobalDefs& global);
+  // FILE_CHECKs follow the `track_files` they name (watched with inotify).
+  void start(const config::Lvs& lvs, const config::GlobalDefs& global,
+             const std::vector<config::TrackFile>& track_files = {});
   // Shutdown: probes are cancelled; with `omega` the virtual servers report RS DOWN / VS DOWN.
   void stop();
 
@@ -94,6 +98,18 @@ class Manager {
     CheckerStatus status;
   };
 
+  // A FILE_CHECK: the checker follows the track_file `file`.
+  struct FileSlot {
+    std::size_t service = 0;
+    std::size_t real_server = 0;
+    std::size_t checker = 0;
+    std::string file;
+    std::int32_t weight = 0;
+    bool reverse = false;
+  };
+
+  void watch_files(const config::Lvs& lvs, const std::vector<config::TrackFile>& track_files);
+  void on_file(const std::string& name, long value);
   void schedule(Slot& slot, core::Duration after);
   void probe(Slot& slot);
   void finished(Slot& slot, const CheckResult& result);
@@ -109,6 +125,8 @@ class Manager {
   const config::GlobalDefs* global_ = nullptr;
   std::vector<std::unique_ptr<Service>> services_;
   std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<FileSlot> file_slots_;
+  std::unique_ptr<core::FileWatcher> files_;
   std::mt19937 random_;
   ManagerStats stats_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

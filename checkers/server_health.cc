@@ -1,5 +1,6 @@
 #include "checkers/server_health.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace vigil::checkers {
@@ -26,7 +27,9 @@ VirtualServerHealth::VirtualServerHealth(const config::VirtualServer& vs, std::u
     s.address = rs.address;
     s.port = rs.port;
     s.configured_weight = rs.weight.value_or(vs.weight);
+    s.base_weight = s.configured_weight;
     s.weight = s.configured_weight;
+    s.file_shares.assign(rs.checkers.size(), 0);
     s.inhibit = rs.inhibit_on_failure.value_or(vs.inhibit_on_failure);
     s.checkers.reserve(rs.checkers.size());
     for (const auto& ch : rs.checkers) {
@@ -85,29 +88,76 @@ HealthUpdate VirtualServerHealth::record(std::size_t rs, std::size_t checker,
   }
   // misc_check_child_thread(): the weight is updated before the checker's state.
   if (result.ok && c.settings().dynamic_weight) {
-    set_weight(rs, result.weight.value_or(s.configured_weight), now, update.events);
+    s.base_weight = result.weight.value_or(s.configured_weight);
+    set_weight(rs, effective_weight(s), now, update.events);
   }
   const CheckerVerdict v = c.record(result.ok, result.latency);
   update.next_delay = v.next_delay;
   if (v.changed) {
-    auto e = event(v.up ? HealthEventKind::kCheckerUp : HealthEventKind::kCheckerDown, now);
-    e.real_server = rs;
-    e.checker = checker;
-    update.events.push_back(e);
-    // update_svr_checker_state() / set_checker_state()
-    if (v.up) {
-      if (s.failed <= 1) set_alive(rs, true, now, update.events);
-      if (s.failed > 0) --s.failed;
-    } else {
-      if (s.failed == 0) set_alive(rs, false, now, update.events);
-      ++s.failed;
-    }
+    checker_changed(rs, checker, v.up, now, update.events);
   } else if (v.report_down) {
     auto e = event(HealthEventKind::kRealServerDown, now);
     e.real_server = rs;
     e.initial = true;
     update.events.push_back(e);
   }
+  return update;
+}
+
+void VirtualServerHealth::checker_changed(std::size_t rs, std::size_t checker, bool up,
+                                          core::TimePoint now, std::vector<HealthEvent>& events) {
+  auto& s = servers_[rs];
+  auto e = event(up ? HealthEventKind::kCheckerUp : HealthEventKind::kCheckerDown, now);
+  e.real_server = rs;
+  e.checker = checker;
+  events.push_back(e);
+  // update_svr_checker_state() / set_checker_state()
+  if (up) {
+    if (s.failed <= 1) set_alive(rs, true, now, events);
+    if (s.failed > 0) --s.failed;
+  } else {
+    if (s.failed == 0) set_alive(rs, false, now, events);
+    ++s.failed;
+  }
+}
+
+std::uint32_t VirtualServerHealth::effective_weight(const Server& s) const {
+  std::int64_t w = s.base_weight;
+  for (std::int64_t share : s.file_shares) w += share;
+  // real_weight(): IPVS weights are 0..IPVS_WEIGHT_MAX (65535).
+  return static_cast<std::uint32_t>(std::clamp<std::int64_t>(w, 0, 65535));
+}
+
+HealthUpdate VirtualServerHealth::file_status(std::size_t rs, std::size_t checker,
+                                              std::optional<std::int64_t> share,
+                                              core::TimePoint now) {
+  HealthUpdate update;
+  auto& s = servers_.at(rs);
+  auto& c = s.checkers.at(checker);
+  if (stopped_) return update;
+  const bool up = share.has_value();
+  const std::int64_t new_share = share.value_or(0);
+  if (!started_) {
+    // set_track_file_checkers_down() / set_track_file_weights(): the state at start-up.
+    s.file_shares[checker] = new_share;
+    s.weight = effective_weight(s);
+    const bool was_up = c.up();
+    if (c.set_up(up)) {
+      if (was_up)
+        ++s.failed;
+      else if (s.failed > 0)
+        --s.failed;
+    }
+    return update;
+  }
+  // Going to FAULT: the checker goes down, then its share is taken back; leaving FAULT: the
+  // share is added, then the checker comes up; otherwise only the weight moves.
+  if (!up && c.set_up(false)) checker_changed(rs, checker, false, now, update.events);
+  if (s.file_shares[checker] != new_share) {
+    s.file_shares[checker] = new_share;
+    set_weight(rs, effective_weight(s), now, update.events);
+  }
+  if (up && c.set_up(true)) checker_changed(rs, checker, true, now, update.events);
   return update;
 }
 

@@ -99,6 +99,14 @@ class VirtualServerHealth {
   HealthUpdate record(std::size_t rs, std::size_t checker, const CheckResult& result,
                       core::TimePoint now);
 
+  // FILE_CHECK `checker` of real server `rs` (keepalived process_update_checker_track_file_status
+  // in track_file.c): `share` is the tracked file's status for it, nullopt for FAULT (the checker
+  // goes down and its weight share is taken back), otherwise value x weight (x -1 reversed),
+  // added to the real server's weight (clamped to 0..65535); the checker is up. Before start()
+  // it only sets the initial state (set_track_file_checkers_down / set_track_file_weights).
+  HealthUpdate file_status(std::size_t rs, std::size_t checker, std::optional<std::int64_t> share,
+                           core::TimePoint now);
+
   // keepalived's clear_service_vs(vs, stopping=true). Events only when omega is set. After it,
   // destinations() is empty.
   std::vector<HealthEvent> stop(core::TimePoint now,
@@ -122,7 +130,9 @@ class VirtualServerHealth {
     core::IpAddress address;
     std::uint16_t port = 0;
     std::uint32_t configured_weight = 1;
-    std::uint32_t weight = 1;  // effective
+    std::uint32_t base_weight = 1;          // configured, or set by misc_dynamic
+    std::uint32_t weight = 1;               // effective: base + FILE_CHECK shares, clamped
+    std::vector<std::int64_t> file_shares;  // per checker (FILE_CHECK), 0 for the others
     bool inhibit = false;
     bool alive = false;
     std::vector<CheckerHealth> checkers;
@@ -137,6 +147,10 @@ class VirtualServerHealth {
 
   void set_weight(std::size_t rs, std::uint32_t weight, core::TimePoint now,
                   std::vector<HealthEvent>& events);
+  // The effective weight from the base weight and the FILE_CHECK shares.
+  std::uint32_t effective_weight(const Server& s) const;
+  void checker_changed(std::size_t rs, std::size_t checker, bool up, core::TimePoint now,
+                       std::vector<HealthEvent>& events);
   void set_alive(std::size_t rs, bool alive, core::TimePoint now, std::vector<HealthEvent>& events);
   void update_quorum(bool init, core::TimePoint now, std::vector<HealthEvent>& events);
 

@@ -53,7 +53,7 @@ void Services::start_checkers() {
   };
   checkers_ =
       std::make_unique<checkers::Manager>(io_, clock_, std::move(context), std::move(listener));
-  checkers_->start(config_->lvs, config_->global);
+  checkers_->start(config_->lvs, config_->global, config_->vrrp.track_files);
 }
 
 // keepalived do_rs_notifies / do_vs_notifies: notify_up / notify_down, quorum_up / quorum_down

@@ -2,7 +2,8 @@
 # Health checkers against real servers in a namespace lab: vigild -C on director d1 checks an
 # HTTP server (python3 http.server) on r1, a TLS server (openssl s_server) on r2 and a MISC_CHECK
 # script. Failures are injected (server stopped: refused; black-holed with nftables: timeout;
-# plain TCP where TLS is expected: handshake failure; script failing or hanging) and every one
+# plain TCP where TLS is expected: handshake failure; script failing or hanging; a FILE_CHECK's
+# tracked file set) and every one
 # must take its real server DOWN and recovery must bring it back UP, as seen on the
 # lvs_notify_fifo (keepalived's "RS <rs> <vs> UP|DOWN" and "VS <vs> UP|DOWN" lines) and through
 # notify_up / notify_down.
@@ -49,9 +50,14 @@ echo "\$*" >>"$work/checkers.notify"
 SH
 chmod 755 "$work/misc.sh" "$work/notify.sh"
 
+echo 0 >"$work/rs.flag"
 cat >"$work/d1.conf" <<CONF
 global_defs {
   lvs_notify_fifo $work/lvs.fifo
+}
+track_file rs_flag {
+  file $work/rs.flag
+  weight 0
 }
 virtual_server 10.77.0.100 80 {
   delay_loop 1
@@ -86,6 +92,9 @@ virtual_server 10.77.0.100 80 {
       misc_path $work/misc.sh
       misc_timeout 1
     }
+    FILE_CHECK {
+      track_file rs_flag
+    }
   }
 }
 CONF
@@ -106,7 +115,7 @@ expect() { wait_for "$3" sh -c "[ \$(grep -cxF -- '$1' '$work/fifo.log') -ge $2 
 # ("Starting with quorum up" writes its VS line, as keepalived's do_vs_notifies).
 sleep 4
 grep -q "^RS" "$work/fifo.log" && fail "unexpected RS lines while everything is healthy"
-grep -q "Activating 3 healthchecker" "$work/d1.log" || fail "checkers did not start"
+grep -q "Activating 4 healthchecker" "$work/d1.log" || fail "checkers did not start"
 pass "three real servers healthy, quorum held, nothing reported"
 
 # HTTP server stopped: connection refused, DOWN after 1 + retry failures; back UP on restart.
@@ -164,6 +173,13 @@ expect "RS $misc DOWN" 2 8 || fail "hung MISC_CHECK not reported DOWN"
 echo 0 >"$work/misc.flag"
 expect "RS $misc UP" 2 8 || fail "MISC_CHECK not back UP after hanging"
 pass "MISC_CHECK: failure and hang DOWN, recovery UP"
+
+# FILE_CHECK: a non-zero value in the tracked file (weight 0) takes the real server down at once.
+echo 1 >"$work/rs.flag"
+expect "RS $misc DOWN" 3 4 || fail "FILE_CHECK fault not reported DOWN"
+echo 0 >"$work/rs.flag"
+expect "RS $misc UP" 3 4 || fail "FILE_CHECK not back UP"
+pass "FILE_CHECK: the tracked file takes the real server down and back up"
 
 # SIGTERM: a clean exit.
 kill -TERM "$(cat "$work/d1.pid")"
