@@ -32,6 +32,13 @@ constexpr std::size_t kInitialBuffer = 32 * 1024;
 constexpr int kMonitorBuffer = 4 * 1024 * 1024;
 // Datagrams handled per wake-up before yielding the loop to other work.
 constexpr int kMonitorBatch = 256;
+// Batches stay well below the default socket send buffer (212992 bytes; netlink_sendmsg refuses
+// a datagram larger than it) and their acks below the receive buffer: the kernel queues every
+// ack as its own skb, which even without a copy of the request (NETLINK_CAP_ACK) costs about
+// 1-2 KiB of buffer (truesize), and drops what does not fit (ENOBUFS).
+constexpr std::size_t kBatchBytes = 32 * 1024;
+constexpr std::size_t kAckTruesize = 2048;
+constexpr std::size_t kMaxBatchMessages = 1024;
 
 std::error_code sys_error(int e) { return {e, std::system_category()}; }
 
@@ -215,7 +222,8 @@ NetlinkSocket::NetlinkSocket() = default;
 
 NetlinkSocket::~NetlinkSocket() { close(); }
 
-std::error_code NetlinkSocket::open(std::chrono::milliseconds timeout) {
+std::error_code NetlinkSocket::open(std::chrono::milliseconds timeout, int protocol,
+                                    int receive_buffer) {
   close();
   timeout_ = timeout;
   sock_ = nl_socket_alloc();
@@ -223,9 +231,15 @@ std::error_code NetlinkSocket::open(std::chrono::milliseconds timeout) {
   // Acks are asked for explicitly (request() yes, dumps no) and sequence numbers are checked
   // here, against the request being waited for.
   nl_socket_disable_auto_ack(sock_);
-  if (int err = nl_connect(sock_, NETLINK_ROUTE); err < 0) {
+  if (int err = nl_connect(sock_, protocol); err < 0) {
     close();
     return make_libnl_error(err);
+  }
+  if (receive_buffer > 0) {
+    const int fd = nl_socket_get_fd(sock_);
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &receive_buffer, sizeof(receive_buffer)) < 0) {
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
+    }
   }
   if (int err = nl_socket_set_nonblocking(sock_); err < 0) {
     close();
@@ -234,6 +248,11 @@ std::error_code NetlinkSocket::open(std::chrono::milliseconds timeout) {
   // Errors come back without a copy of the request.
   int one = 1;
   ::setsockopt(nl_socket_get_fd(sock_), SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+  int rcvbuf = 0;
+  socklen_t len = sizeof(rcvbuf);
+  if (::getsockopt(nl_socket_get_fd(sock_), SOL_SOCKET, SO_RCVBUF, &rcvbuf, &len) < 0) rcvbuf = 0;
+  batch_limit_ = std::clamp<std::size_t>(static_cast<std::size_t>(rcvbuf) / kAckTruesize, 8,
+                                         kMaxBatchMessages);
   buffer_.resize(kInitialBuffer);
   return {};
 }
@@ -331,6 +350,104 @@ std::error_code NetlinkSocket::transact(nl_msg* msg, const std::function<void(nl
   if (!ec) ec = receive_until_done(seq, &each);
   if (ec) ++stats_.failures;
   return ec;
+}
+
+std::error_code NetlinkSocket::request_batch(const std::vector<nl_msg*>& msgs,
+                                             std::vector<std::error_code>& results) {
+  results.assign(msgs.size(), std::error_code{});
+  auto fail_from = [&](std::size_t from, std::error_code ec) {
+    for (std::size_t j = from; j < results.size(); ++j) results[j] = ec;
+    stats_.failures += results.size() - from;
+    return ec;
+  };
+  if (sock_ == nullptr) return fail_from(0, std::make_error_code(std::errc::bad_file_descriptor));
+  const int fd = nl_socket_get_fd(sock_);
+  const std::uint32_t port = nl_socket_get_local_port(sock_);
+  std::vector<char> out;
+  std::size_t i = 0;
+  while (i < msgs.size()) {
+    out.clear();
+    const std::size_t base = i;
+    std::uint32_t first_seq = 0;
+    while (i < msgs.size() && i - base < batch_limit_) {
+      if (msgs[i] == nullptr)
+        return fail_from(i, std::make_error_code(std::errc::invalid_argument));
+      nlmsghdr* h = nlmsg_hdr(msgs[i]);
+      const std::size_t len = NLMSG_ALIGN(h->nlmsg_len);
+      if (!out.empty() && out.size() + len > kBatchBytes) break;
+      h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+      h->nlmsg_pid = port;
+      h->nlmsg_seq = nl_socket_use_seq(sock_);
+      if (i == base) first_seq = h->nlmsg_seq;
+      const std::size_t at = out.size();
+      out.resize(at + len, 0);
+      std::memcpy(out.data() + at, h, h->nlmsg_len);
+      ++i;
+    }
+    stats_.requests += i - base;
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    ssize_t sent;
+    do {
+      sent = ::sendto(fd, out.data(), out.size(), 0, reinterpret_cast<sockaddr*>(&kernel),
+                      sizeof(kernel));
+    } while (sent < 0 && errno == EINTR);
+    if (sent < 0) return fail_from(base, sys_error(errno));
+    if (std::error_code ec = receive_acks(first_seq, i - base, base, results)) {
+      return fail_from(base, ec);
+    }
+  }
+  for (const auto& r : results) {
+    if (r) ++stats_.failures;
+  }
+  return {};
+}
+
+std::error_code NetlinkSocket::receive_acks(std::uint32_t first, std::size_t count,
+                                            std::size_t base,
+                                            std::vector<std::error_code>& results) {
+  using Clock = std::chrono::steady_clock;
+  const int fd = nl_socket_get_fd(sock_);
+  std::vector<bool> seen(count, false);
+  std::size_t left = count;
+  auto deadline = Clock::now() + timeout_;
+  while (left > 0) {
+    auto now = Clock::now();
+    if (now >= deadline) {
+      ++stats_.timeouts;
+      return std::make_error_code(std::errc::timed_out);
+    }
+    auto wait = std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+    pollfd p{fd, POLLIN, 0};
+    int r = ::poll(&p, 1, static_cast<int>(wait.count()));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return sys_error(errno);
+    }
+    if (r == 0) continue;
+    ssize_t n = receive_datagram(fd, buffer_);
+    if (n == -EAGAIN || n == -EWOULDBLOCK || n == 0) continue;
+    if (n < 0) return sys_error(static_cast<int>(-n));
+    deadline = Clock::now() + timeout_;
+    int len = static_cast<int>(n);
+    for (auto* h = reinterpret_cast<nlmsghdr*>(buffer_.data()); nlmsg_ok(h, len);
+         h = nlmsg_next(h, &len)) {
+      const std::uint32_t index = h->nlmsg_seq - first;  // wraps like the sequence numbers
+      if (index >= count || seen[index] || h->nlmsg_type != NLMSG_ERROR) {
+        ++stats_.stale_replies;
+        continue;
+      }
+      if (nlmsg_datalen(h) < static_cast<int>(sizeof(nlmsgerr))) {
+        results[base + index] = make_libnl_error(NLE_MSG_TRUNC);
+      } else {
+        const auto* e = static_cast<const nlmsgerr*>(nlmsg_data(h));
+        if (e->error != 0) results[base + index] = sys_error(-e->error);
+      }
+      seen[index] = true;
+      --left;
+    }
+  }
+  return {};
 }
 
 std::error_code NetlinkSocket::dump_links(std::vector<LinkInfo>& out) {

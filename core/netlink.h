@@ -105,6 +105,7 @@ using NlMsgPtr = std::unique_ptr<nl_msg, NlMsgDeleter>;
 class NetlinkSocket {
  public:
   static constexpr std::chrono::milliseconds kDefaultTimeout{2000};
+  static constexpr int kRouteProtocol = 0;  // NETLINK_ROUTE
 
   struct Stats {
     std::uint64_t requests = 0;
@@ -118,8 +119,11 @@ class NetlinkSocket {
   NetlinkSocket(const NetlinkSocket&) = delete;
   NetlinkSocket& operator=(const NetlinkSocket&) = delete;
 
-  // Opens a NETLINK_ROUTE socket in the calling thread's network namespace.
-  std::error_code open(std::chrono::milliseconds timeout = kDefaultTimeout);
+  // Opens a netlink socket of `protocol` (NETLINK_ROUTE, NETLINK_GENERIC) in the calling
+  // thread's network namespace. `receive_buffer` (bytes, 0: the system default) is forced with
+  // SO_RCVBUFFORCE where allowed: request_batch() needs room for one ack per message.
+  std::error_code open(std::chrono::milliseconds timeout = kDefaultTimeout,
+                       int protocol = kRouteProtocol, int receive_buffer = 0);
   void close();
   bool is_open() const;
 
@@ -129,6 +133,14 @@ class NetlinkSocket {
   // Sends a request that has replies (a dump with NLM_F_DUMP, or a single GET) and hands every
   // reply message to `each` until NLMSG_DONE or the ack.
   std::error_code transact(nl_msg* msg, const std::function<void(nlmsghdr*)>& each);
+
+  // Sends every message with NLM_F_ACK, many per datagram (the kernel processes them in order
+  // within one sendmsg; as many per datagram as the receive buffer has room for acks), and collects
+  // one result per message into `results`: {} or the kernel's errno for that message. The return
+  // value is a transport failure (socket, timeout) that left the results from that message on
+  // unknown (std::errc::timed_out in them). Does not take ownership.
+  std::error_code request_batch(const std::vector<nl_msg*>& msgs,
+                                std::vector<std::error_code>& results);
 
   // Convenience dumps and lookups.
   std::error_code dump_links(std::vector<LinkInfo>& out);
@@ -141,9 +153,13 @@ class NetlinkSocket {
  private:
   std::error_code send(nl_msg* msg, std::uint32_t& seq);
   std::error_code receive_until_done(std::uint32_t seq, const std::function<void(nlmsghdr*)>* each);
+  // Waits for the acks of sequence numbers [first, first + count) into results[base...].
+  std::error_code receive_acks(std::uint32_t first, std::size_t count, std::size_t base,
+                               std::vector<std::error_code>& results);
 
   nl_sock* sock_ = nullptr;
   std::chrono::milliseconds timeout_ = kDefaultTimeout;
+  std::size_t batch_limit_ = 8;  // messages per datagram: as many acks as the receive buffer holds
   std::vector<char> buffer_;
   Stats stats_;
 };
