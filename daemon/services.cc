@@ -28,16 +28,48 @@ bool Services::start(std::shared_ptr<const config::Config> config, std::string& 
   if (!options_.vrrp_only && !config_->lvs.virtual_servers.empty()) start_checkers();
   // -C: checkers only; keepalived's VRRP child is not started.
   if (options_.check_only || config_->vrrp.instances.empty()) return true;
+  if (config_->global.lvs_sync_daemon) {
+    sync_daemon_ = std::make_unique<ipvs::SyncDaemonControl>(
+        ipvs_kernel(), *config_->global.lvs_sync_daemon, ipvs::sync_id_of(*config_));
+  }
   engine_.set_state_listener([this](const vrrp::Instance& instance, vrrp::State, vrrp::State to) {
     notifier_.instance_state(instance.name(), vrrp::state_name(to),
                              instance.machine().effective_priority());
+    if (sync_daemon_ && instance.name() == config_->global.lvs_sync_daemon->instance) {
+      sync_daemon_->set_master(to == vrrp::State::kMaster);
+    }
   });
   engine_.set_group_listener([this](const vrrp::SyncGroup& group, vrrp::State to) {
     notifier_.group_state(group.name(), vrrp::state_name(to));
   });
+  if (sync_daemon_) sync_daemon_->start();
   if (!engine_.start(*config_, error)) return false;
   vrrp_running_ = true;
   return true;
+}
+
+// keepalived's checker child loads ip_vs itself (modprobe_ipvs) when the family is missing; the
+// syncer keeps retrying, so a module loaded now or later by anyone is picked up.
+ipvs::NetlinkKernel& Services::ipvs_kernel() {
+  if (!ipvs_kernel_) {
+    const auto& bufs = config_->global.lvs_netlink_cmd_rcv_bufs;
+    ipvs_kernel_ =
+        std::make_unique<ipvs::NetlinkKernel>(bufs.size ? static_cast<int>(*bufs.size) : 0);
+  }
+  return *ipvs_kernel_;
+}
+
+void Services::start_ipvs() {
+  syncer_ = std::make_unique<ipvs::Syncer>(clock_, ipvs_kernel());
+  syncer_->start(*config_);
+  if (syncer_->available()) return;
+  core::Command modprobe{{"/sbin/modprobe", "-s", "--", "ip_vs"}, std::nullopt, std::nullopt};
+  processes_.run(modprobe, core::RunOptions{std::chrono::seconds(10)},
+                 [](const core::ProcessResult& r) {
+                   if (!r.success()) {
+                     core::logger("ipvs")->debug("modprobe ip_vs did not succeed");
+                   }
+                 });
 }
 
 void Services::start_checkers() {
@@ -50,6 +82,14 @@ void Services::start_checkers() {
   checkers::Manager::Listener listener;
   listener.event = [this](const config::VirtualServer& vs, const checkers::HealthEvent& e) {
     on_health_event(vs, e);
+  };
+  start_ipvs();
+  listener.destinations = [this](const config::VirtualServer& vs,
+                                 const std::vector<checkers::Destination>& dests) {
+    std::vector<ipvs::LiveDestination> live;
+    live.reserve(dests.size());
+    for (const auto& d : dests) live.push_back({d.address, d.port, d.weight});
+    syncer_->set_destinations(vs, live);
   };
   checkers_ =
       std::make_unique<checkers::Manager>(io_, clock_, std::move(context), std::move(listener));
@@ -88,10 +128,12 @@ void Services::on_health_event(const config::VirtualServer& vs, const checkers::
 
 void Services::stop() {
   if (checkers_) checkers_->stop();
+  if (syncer_) syncer_->stop(!options_.dont_release_ipvs);
   if (vrrp_running_) {
     vrrp_running_ = false;
     engine_.stop(!options_.dont_release_vrrp);
   }
+  if (sync_daemon_) sync_daemon_->stop();
   notifier_.close_fifos();
   processes_.terminate_all();
 }

@@ -15,6 +15,9 @@
 #include "core/process_runner.h"
 #include "daemon/notify.h"
 #include "daemon/options.h"
+#include "ipvs/netlink_kernel.h"
+#include "ipvs/sync_daemon.h"
+#include "ipvs/syncer.h"
 #include "parser/config/config.h"
 #include "vrrp/engine.h"
 
@@ -36,6 +39,7 @@ class Services {
 
   const vrrp::Engine& vrrp() const { return engine_; }
   const checkers::Manager* checkers() const { return checkers_.get(); }
+  const ipvs::Syncer* ipvs() const { return syncer_.get(); }
 
  private:
   boost::asio::io_context& io_;
@@ -46,9 +50,16 @@ class Services {
   vrrp::Engine engine_;
   std::shared_ptr<const config::Config> config_;
   std::unique_ptr<checkers::Manager> checkers_;
+  // The IPVS table runs with the checkers (keepalived's checker child programs it).
+  std::unique_ptr<ipvs::NetlinkKernel> ipvs_kernel_;
+  std::unique_ptr<ipvs::Syncer> syncer_;
+  // lvs_sync_daemon follows its VRRP instance (keepalived's VRRP child drives it).
+  std::unique_ptr<ipvs::SyncDaemonControl> sync_daemon_;
   bool vrrp_running_ = false;
 
+  ipvs::NetlinkKernel& ipvs_kernel();
   void start_checkers();
+  void start_ipvs();
   void on_health_event(const config::VirtualServer& vs, const checkers::HealthEvent& e);
 };
 
