@@ -225,16 +225,20 @@ DestTemplates dest_templates_of(const VirtualServer& vs) {
 }
 
 std::map<DestKey, DestState> dests_of(const DestTemplates& templates,
-                                      const std::vector<LiveDestination>& live) {
+                                      const std::vector<LiveDestination>& live,
+                                      const ServiceKey& service) {
   std::map<DestKey, DestState> out;
   for (const LiveDestination& d : live) {
-    DestKey key{d.address, d.port};
-    auto t = templates.find(key);
+    auto t = templates.find(DestKey{d.address, d.port});
     if (t == templates.end()) continue;
     DestState state;
     state.params = t->second;
     state.params.weight = d.weight;
-    out.insert_or_assign(std::move(key), std::move(state));
+    // keepalived ipvs_cmd / ipvs_group_cmd: only NAT keeps the real server's port; otherwise
+    // the destination takes the service's port (0 for a fwmark service), per group entry.
+    std::uint16_t port = d.port;
+    if (state.params.forward != Forward::kMasq) port = service.is_fwmark() ? 0 : service.port;
+    out.insert_or_assign(DestKey{d.address, port}, std::move(state));
   }
   return out;
 }

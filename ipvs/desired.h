@@ -45,10 +45,13 @@ VirtualService services_of(const config::VirtualServer& vs, const config::Lvs& l
 using DestTemplates = std::map<DestKey, DestParams>;
 DestTemplates dest_templates_of(const config::VirtualServer& vs);
 
-// Destinations for the live list. An address that is neither a real server nor the sorry
-// server is left out.
+// Destinations of `service` for the live list (keyed by the real servers' configured address
+// and port). An address that is neither a real server nor the sorry server is left out. Only
+// NAT keeps the configured port: direct routing and tunnels take the service's port, or 0 for a
+// fwmark service, so one real server of a group has a destination port per group entry.
 std::map<DestKey, DestState> dests_of(const DestTemplates& templates,
-                                      const std::vector<LiveDestination>& live);
+                                      const std::vector<LiveDestination>& live,
+                                      const ServiceKey& service);
 
 // The kernel's scheduler name: "rr", "wlc", "mh", ...
 std::string scheduler_name(config::LvsScheduler s);

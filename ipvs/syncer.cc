@@ -136,9 +136,9 @@ void Syncer::load(const config::Config& config) {
       if (auto p = previous.find(v.owned.front()); p != previous.end())
         v.live = std::move(p->second);
     }
-    const auto dests = dests_of(v.templates, v.live);
     for (const ServiceKey& key : v.owned) {
-      desired_.emplace(key, ServiceState{v.services.params, dests, {}});
+      desired_.emplace(key,
+                       ServiceState{v.services.params, dests_of(v.templates, v.live, key), {}});
     }
     index_.emplace(&vs, i);
     virtuals_.push_back(std::move(v));
@@ -283,9 +283,8 @@ void Syncer::set_destinations(const config::VirtualServer& vs,
   if (it == index_.end()) return;
   Virtual& v = virtuals_[it->second];
   v.live = live;
-  const auto dests = dests_of(v.templates, live);
   for (const ServiceKey& key : v.owned) {
-    desired_[key].dests = dests;
+    desired_[key].dests = dests_of(v.templates, live, key);
     dirty_.insert(key);
   }
   schedule_apply();

@@ -111,6 +111,16 @@ void settle_family(VirtualServer& vs, BindContext& ctx) {
     vs.persistence_granularity_mask.reset();
     vs.persistence_granularity_prefix.reset();
   }
+  // keepalived 2.2.7 programs a group's services with the full mask whatever the granularity
+  // (measured under a real IPVS kernel: tests/integration/vm/); -t says nothing about it.
+  if (vs.kind == VirtualServer::Kind::kGroup &&
+      (vs.persistence_granularity_mask || vs.persistence_granularity_prefix)) {
+    lvs::notice(ctx, vs.location,
+                "'persistence_granularity' has no effect on " + vs_label(vs) +
+                    ": keepalived programs a group's services without it; ignored");
+    vs.persistence_granularity_mask.reset();
+    vs.persistence_granularity_prefix.reset();
+  }
 }
 
 void check_service(VirtualServer& vs, const VirtualServerGroup* group, BindContext& ctx) {

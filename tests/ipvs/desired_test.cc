@@ -128,10 +128,12 @@ virtual_server 10.0.0.1 80 {
 })");
   const auto& vs = c.lvs.virtual_servers.at(0);
   DestTemplates t = dest_templates_of(vs);
-  auto dests = dests_of(t, {{ip("10.0.1.1"), 80, 1},
-                            {ip("10.0.1.2"), 80, 0},
-                            {ip("10.0.9.9"), 8080, 1},
-                            {ip("10.5.5.5"), 80, 1}});  // not of this virtual server: ignored
+  auto dests = dests_of(t,
+                        {{ip("10.0.1.1"), 80, 1},
+                         {ip("10.0.1.2"), 80, 0},
+                         {ip("10.0.9.9"), 8080, 1},
+                         {ip("10.5.5.5"), 80, 1}},  // not of this virtual server: ignored
+                        tcp("10.0.0.1", 80));
   ASSERT_EQ(dests.size(), 3u);
   const auto& a = dests.at(dest("10.0.1.1", 80)).params;
   EXPECT_EQ(a.forward, Forward::kRoute);
@@ -158,6 +160,46 @@ virtual_server fwmark 5 {
   ASSERT_EQ(s.keys.size(), 1u);
   EXPECT_EQ(s.keys[0], fwmark(5, core::Family::kIPv6));
   EXPECT_EQ(s.params.netmask, 128u);
+}
+
+// keepalived ipvs_group_cmd: a real server of a group has one destination port per entry; only
+// NAT keeps its own port. Group services never take persistence_granularity.
+TEST(Desired, GroupDestinationPortsFollowEachEntry) {
+  auto c = parse(R"(
+virtual_server_group G {
+  10.0.0.1 80
+  10.0.0.2 443
+  fwmark 9
+}
+virtual_server group G {
+  lvs_sched rr
+  lvs_method DR
+  protocol TCP
+  persistence_timeout 60
+  persistence_granularity 255.255.255.0
+  real_server 10.0.1.1 8080 {
+  }
+  real_server 10.0.1.2 8080 {
+    lvs_method NAT
+  }
+})");
+  const auto& vs = c.lvs.virtual_servers.at(0);
+  VirtualService s = services_of(vs, c.lvs);
+  EXPECT_EQ(s.params.netmask, 0xffffffffu);
+  EXPECT_EQ(s.params.timeout, 60u);
+  DestTemplates t = dest_templates_of(vs);
+  std::vector<LiveDestination> live{{ip("10.0.1.1"), 8080, 1}, {ip("10.0.1.2"), 8080, 1}};
+  auto keys = [](const std::map<DestKey, DestState>& m) {
+    std::vector<DestKey> out;
+    for (const auto& [k, v] : m) out.push_back(k);
+    return out;
+  };
+  EXPECT_EQ(keys(dests_of(t, live, tcp("10.0.0.1", 80))),
+            (std::vector<DestKey>{dest("10.0.1.1", 80), dest("10.0.1.2", 8080)}));
+  EXPECT_EQ(keys(dests_of(t, live, tcp("10.0.0.2", 443))),
+            (std::vector<DestKey>{dest("10.0.1.1", 443), dest("10.0.1.2", 8080)}));
+  EXPECT_EQ(keys(dests_of(t, live, fwmark(9))),
+            (std::vector<DestKey>{dest("10.0.1.1", 0), dest("10.0.1.2", 8080)}));
 }
 
 }  // namespace
