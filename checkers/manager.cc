@@ -2,16 +2,19 @@
 
 #include <algorithm>
 #include <exception>
+#include <unordered_map>
 #include <utility>
 #include <variant>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 
 #include "checkers/file_check.h"
 #include "checkers/make_check.h"
 #include "core/logging.h"
+#include "parser/dump_json.h"
 
 namespace vigil::checkers {
 namespace {
@@ -48,11 +51,19 @@ void Manager::start(const config::Lvs& lvs, const config::GlobalDefs& global,
   global_ = &global;
   running_ = true;
   watch_files(lvs, track_files);
+  populate(lvs, nullptr);
+  log().info("Activating {} healthchecker(s) for {} virtual server(s)",
+             slots_.size() + file_slots_.size(), services_.size());
+}
+
+void Manager::populate(const config::Lvs& lvs, Previous* previous) {
   const core::TimePoint now = clock_.now();
   std::uniform_real_distribution<double> fraction(0.0, 1.0);
+  std::unordered_map<const Slot*, core::TimePoint> carried_due;
   for (const auto& vs : lvs.virtual_servers) {
     auto service = std::make_unique<Service>(Service{&vs, VirtualServerHealth(vs), {}});
     const std::size_t index = services_.size();
+    const std::string vs_name = virtual_server_name(vs);
     for (std::size_t r = 0; r < vs.real_servers.size(); ++r) {
       const auto& rs = vs.real_servers[r];
       for (std::size_t c = 0; c < rs.checkers.size(); ++c) {
@@ -66,7 +77,7 @@ void Manager::start(const config::Lvs& lvs, const config::GlobalDefs& global,
         if (!check) {
           ++stats_.checkers_disabled;
           log().warn("{} of {} in VS {} disabled: {}", type_name(rs.checkers[c].type),
-                     real_server_name(rs, vs), virtual_server_name(vs), why);
+                     real_server_name(rs, vs), vs_name, why);
           continue;
         }
         auto slot = std::make_unique<Slot>();
@@ -77,6 +88,22 @@ void Manager::start(const config::Lvs& lvs, const config::GlobalDefs& global,
         slot->timer = clock_.make_timer();
         slot->cancel = std::make_shared<boost::asio::cancellation_signal>();
         slot->status = {index, r, c, !rs.checkers[c].alpha.value_or(false), false, {}, now};
+        if (previous != nullptr) {
+          const std::string key = vs_name + "|" + real_server_name(rs, vs) + "|" +
+                                  parser::checker_identity(rs.checkers[c]);
+          auto it = previous->checkers.find(key);
+          if (it != previous->checkers.end() && !it->second.empty()) {
+            Carried& carried = it->second.front();
+            service->health.carry(r, c, carried.health, carried.dynamic_weight);
+            slot->status = carried.status;
+            slot->status.virtual_server = index;
+            slot->status.real_server = r;
+            slot->status.checker = c;
+            // A probe that was in flight was cancelled: it runs again at once.
+            carried_due.emplace(slot.get(), carried.due.value_or(now));
+            it->second.erase(it->second.begin());
+          }
+        }
         slots_.push_back(std::move(slot));
       }
     }
@@ -89,15 +116,93 @@ void Manager::start(const config::Lvs& lvs, const config::GlobalDefs& global,
       s.health.file_status(f.real_server, f.checker, file_check_share(value, f.weight, f.reverse),
                            now);
     }
-    report(s, s.health.start(now));
+    std::vector<HealthEvent> events = s.health.start(now);
+    if (previous != nullptr) {
+      // A reload reports only what changed: a real server alive before and after, or a quorum
+      // in the same state, says nothing.
+      if (auto old = previous->services.find(vs_name); old != previous->services.end()) {
+        const auto& [alive, quorum_up] = old->second;
+        std::erase_if(events, [&](const HealthEvent& e) {
+          switch (e.kind) {
+            case HealthEventKind::kRealServerUp:
+              return std::find(alive.begin(), alive.end(),
+                               real_server_name(vs.real_servers[e.real_server], vs)) != alive.end();
+            case HealthEventKind::kQuorumUp:
+              return quorum_up;
+            case HealthEventKind::kQuorumDown:
+              return !quorum_up;
+            default:
+              return false;
+          }
+        });
+      }
+    }
+    report(s, events);
   }
   for (auto& slot : slots_) {
+    if (auto carried = carried_due.find(slot.get()); carried != carried_due.end()) {
+      schedule(*slot, std::max(core::Duration(0), core::Duration(carried->second - now)));
+      continue;
+    }
     const auto& vs = *services_[slot->service]->config;
     const auto& checker = vs.real_servers[slot->real_server].checkers[slot->checker];
     schedule(*slot, first_delay(settings_of(checker), fraction(random_)));
   }
-  log().info("Activating {} healthchecker(s) for {} virtual server(s)",
-             slots_.size() + file_slots_.size(), services_.size());
+}
+
+Manager::Previous Manager::take_previous() {
+  Previous previous;
+  for (auto& slot : slots_) {
+    const Service& service = *services_[slot->service];
+    const auto& vs = *service.config;
+    const auto& rs = vs.real_servers[slot->real_server];
+    const std::string key = virtual_server_name(vs) + "|" + real_server_name(rs, vs) + "|" +
+                            parser::checker_identity(rs.checkers[slot->checker]);
+    std::optional<core::TimePoint> due;
+    if (!slot->running) due = slot->due;
+    previous.checkers[key].push_back(
+        Carried{service.health.checker(slot->real_server, slot->checker), slot->status, due,
+                service.health.dynamic_weight(slot->real_server)});
+  }
+  for (const auto& service : services_) {
+    const auto& vs = *service->config;
+    std::vector<std::string> alive;
+    for (std::size_t r = 0; r < vs.real_servers.size(); ++r) {
+      if (service->health.alive(r)) alive.push_back(real_server_name(vs.real_servers[r], vs));
+    }
+    previous.services.emplace(virtual_server_name(vs),
+                              std::make_pair(std::move(alive), service->health.quorum_up()));
+  }
+  return previous;
+}
+
+void Manager::reload(const config::Lvs& lvs, const config::GlobalDefs& global,
+                     const std::vector<config::TrackFile>& track_files) {
+  if (!running_) return;
+  Previous previous = take_previous();
+  std::size_t before = 0;
+  for (const auto& [key, list] : previous.checkers) before += list.size();
+  // The old generation's probes are cancelled; their completions see a dead flag and return.
+  for (auto& slot : slots_) {
+    slot->timer->cancel();
+    if (slot->running) {
+      ++stats_.probes_cancelled;
+      slot->cancel->emit(boost::asio::cancellation_type::terminal);
+    }
+  }
+  *alive_ = false;
+  alive_ = std::make_shared<bool>(true);
+  slots_.clear();
+  services_.clear();
+  file_slots_.clear();
+  files_.reset();
+  global_ = &global;
+  watch_files(lvs, track_files);
+  populate(lvs, &previous);
+  std::size_t left = 0;
+  for (const auto& [key, list] : previous.checkers) left += list.size();
+  log().info("Reloaded: {} healthchecker(s) for {} virtual server(s), {} kept their state",
+             slots_.size() + file_slots_.size(), services_.size(), before - left);
 }
 
 void Manager::watch_files(const config::Lvs& lvs,
@@ -161,6 +266,7 @@ void Manager::stop() {
 
 void Manager::schedule(Slot& slot, core::Duration after) {
   Slot* s = &slot;
+  slot.due = clock_.now() + after;
   slot.timer->arm(after, [this, s] { probe(*s); });
 }
 
@@ -170,12 +276,18 @@ void Manager::probe(Slot& slot) {
   ++stats_.probes_started;
   std::weak_ptr<bool> alive = alive_;
   Slot* s = &slot;
-  // The completion holds the cancellation signal, so it outlives the operation it is bound to.
+  // The completion holds the cancellation signal, so it outlives the operation it is bound to;
+  // and one loop turn longer: an emit() from outside the loop (stop, reload) reaches the
+  // coroutine through a handler co_spawn posts, which may still be queued when the probe has
+  // completed, and which needs the signal's handler (Asio 1.81 co_spawn.hpp).
   auto signal = slot.cancel;
+  auto executor = io_.get_executor();
   boost::asio::co_spawn(
       io_, run_probe(slot.check),
       boost::asio::bind_cancellation_slot(
-          signal->slot(), [this, s, alive, signal](std::exception_ptr e, CheckResult result) {
+          signal->slot(),
+          [this, s, alive, signal, executor](std::exception_ptr e, CheckResult result) {
+            boost::asio::post(executor, [signal] {});
             auto a = alive.lock();
             if (!a || !*a) return;
             s->running = false;

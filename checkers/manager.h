@@ -12,7 +12,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -73,6 +75,14 @@ class Manager {
   // FILE_CHECKs follow the `track_files` they name (watched with inotify).
   void start(const config::Lvs& lvs, const config::GlobalDefs& global,
              const std::vector<config::TrackFile>& track_files = {});
+  // SIGHUP with a validated configuration, replacing the one given to start (or the last
+  // reload), which must stay alive until the probes it started have unwound (the daemon keeps
+  // it until the next reload). A checker of the same real server (address and port) in the same
+  // virtual server with the same settings (parser::checker_identity) keeps its state and its
+  // next probe time; a real server or quorum whose state does not change reports nothing; new
+  // checkers, real servers and virtual servers start as at start-up.
+  void reload(const config::Lvs& lvs, const config::GlobalDefs& global,
+              const std::vector<config::TrackFile>& track_files = {});
   // Shutdown: probes are cancelled; with `omega` the virtual servers report RS DOWN / VS DOWN.
   void stop();
 
@@ -95,7 +105,22 @@ class Manager {
     std::unique_ptr<core::Timer> timer;
     std::shared_ptr<boost::asio::cancellation_signal> cancel;
     bool running = false;
+    core::TimePoint due{};  // of the next probe, while the timer is armed
     CheckerStatus status;
+  };
+
+  // The previous configuration's state, for reload().
+  struct Carried {
+    CheckerHealth health;
+    CheckerStatus status;
+    std::optional<core::TimePoint> due;  // nullopt: a probe was in flight
+    std::optional<std::uint32_t> dynamic_weight;
+  };
+  struct Previous {
+    // "virtual server|real server|checker identity" -> the checkers with that key, in order.
+    std::map<std::string, std::vector<Carried>> checkers;
+    // virtual server name -> its alive real servers and its quorum.
+    std::map<std::string, std::pair<std::vector<std::string>, bool>> services;
   };
 
   // A FILE_CHECK: the checker follows the track_file `file`.
@@ -108,6 +133,9 @@ class Manager {
     bool reverse = false;
   };
 
+  // Services and slots for `lvs`; carried-over state from `previous` (reload) if given.
+  void populate(const config::Lvs& lvs, Previous* previous);
+  Previous take_previous();
   void watch_files(const config::Lvs& lvs, const std::vector<config::TrackFile>& track_files);
   void on_file(const std::string& name, long value);
   void schedule(Slot& slot, core::Duration after);

@@ -56,6 +56,26 @@ std::int64_t VirtualServerHealth::alive_weight() const {
   return sum;
 }
 
+void VirtualServerHealth::carry(std::size_t rs, std::size_t checker, const CheckerHealth& state,
+                                std::optional<std::uint32_t> dynamic_weight) {
+  if (started_) return;
+  auto& s = servers_.at(rs);
+  auto& c = s.checkers.at(checker);
+  if (!c.up()) --s.failed;
+  c = state;
+  if (!c.up()) ++s.failed;
+  if (dynamic_weight && c.settings().dynamic_weight) {
+    s.base_weight = *dynamic_weight;
+    s.weight = effective_weight(s);
+  }
+}
+
+std::optional<std::uint32_t> VirtualServerHealth::dynamic_weight(std::size_t rs) const {
+  const auto& s = servers_.at(rs);
+  if (s.base_weight == s.configured_weight) return std::nullopt;
+  return s.base_weight;
+}
+
 std::vector<HealthEvent> VirtualServerHealth::start(core::TimePoint now) {
   std::vector<HealthEvent> events;
   if (started_) return events;

@@ -91,6 +91,14 @@ class VirtualServerHealth {
   // `vs` as finalized by the parser. `rise` is the vigil extension for every checker.
   explicit VirtualServerHealth(const config::VirtualServer& vs, std::uint32_t rise = 1);
 
+  // Reload, before start(): checker `checker` of real server `rs` continues from `state`, the
+  // state of the same checker under the previous configuration; `dynamic_weight` is the weight
+  // its misc_dynamic exit code had set, if any.
+  void carry(std::size_t rs, std::size_t checker, const CheckerHealth& state,
+             std::optional<std::uint32_t> dynamic_weight = std::nullopt);
+  // The weight misc_dynamic set for `rs`, if it differs from the configured one.
+  std::optional<std::uint32_t> dynamic_weight(std::size_t rs) const;
+
   // keepalived's init_service_vs(): real servers without failed checkers become alive, then the
   // quorum is evaluated. Call once, before any record().
   std::vector<HealthEvent> start(core::TimePoint now);

@@ -2,6 +2,7 @@
 // Conventions (parser/binders.h): durations in seconds as numbers, addresses as strings,
 // unset optional values null, enumerations as keepalived's words.
 #include "parser/binders.h"
+#include "parser/dump_json.h"
 
 namespace vigil::parser {
 namespace {
@@ -387,6 +388,10 @@ nlohmann::ordered_json lvs_to_json(const config::Config& config) {
   for (const auto& vs : lvs.virtual_servers) vss.push_back(virtual_server_json(vs));
   j["virtual_servers"] = std::move(vss);
   return j;
+}
+
+std::string checker_identity(const config::Checker& checker) {
+  return checker_json(checker).dump();
 }
 
 }  // namespace vigil::parser

@@ -17,4 +17,8 @@ nlohmann::ordered_json config_to_json(const config::Config& config);
 // rather than failing the dump.
 std::string config_json_text(const config::Config& config);
 
+// One checker as `vigild -d` shows it (after inheritance), as compact text: checkers with the
+// same identity probe the same way. A reload keeps the state of such a checker.
+std::string checker_identity(const config::Checker& checker);
+
 }  // namespace vigil::parser

@@ -186,5 +186,102 @@ TEST_F(CheckersManager, CheckerThatCannotBeBuiltIsLeftOut) {
   m.stop();
 }
 
+// Reload: a real server that was down stays down (no flap, no event), the schedule goes on
+// where it was, a weight change and a new real server are what the destinations show.
+TEST_F(CheckersManager, ReloadKeepsTheStateOfUnchangedCheckers) {
+  // 10.0.0.2 fails its first probe at 1 s: down at once (keepalived: before the first success
+  // one failure is enough), next probe at 11 s. The quorum (2) is lost.
+  scripts[0].verdicts = {false};
+  const config::Lvs lvs = one_service(/*retry=*/1);
+  auto m = make();
+  m->start(lvs, global);
+  run_for(seconds(4));
+  ASSERT_FALSE(m->health(0).alive(0));
+  ASSERT_FALSE(m->health(0).quorum_up());
+  ASSERT_EQ(scripts[0].probed_at.size(), 1u);
+  events.clear();
+  tables.clear();
+
+  config::Lvs next = one_service(1);
+  next.virtual_servers[0].real_servers[1].weight = 5;  // 10.0.0.3: weight only
+  config::RealServer extra = next.virtual_servers[0].real_servers[1];
+  extra.address = ip("10.0.0.4");
+  next.virtual_servers[0].real_servers.push_back(extra);  // new, probed by script 1 too
+  m->reload(next, global);
+  // Only the new real server reports (an initial UP, which notifies only with
+  // rs_init_notifies) and the quorum it brings back; 10.0.0.3, alive before and after, says
+  // nothing.
+  ASSERT_EQ(kinds(), (std::vector<HealthEventKind>{HealthEventKind::kRealServerUp,
+                                                   HealthEventKind::kQuorumUp}));
+  EXPECT_TRUE(events[0].second.initial);
+  EXPECT_EQ(events[0].second.real_server, 2u);
+  EXPECT_FALSE(m->health(0).alive(0));  // still down: no flap
+  EXPECT_TRUE(m->health(0).alive(1));
+  EXPECT_EQ(m->health(0).weight(1), 5u);
+  ASSERT_EQ(tables.size(), 1u);
+  EXPECT_EQ(tables[0],
+            (std::vector<Destination>{{ip("10.0.0.3"), 80, 5}, {ip("10.0.0.4"), 80, 5}}));
+  // The down checker's next probe is still at 11 s, not a fresh start's 1 s bootstrap.
+  scripts[0].verdicts = {true};
+  run_for(seconds(8));
+  ASSERT_EQ(scripts[0].probed_at.size(), 2u);
+  EXPECT_EQ(scripts[0].probed_at[1], t0 + seconds(11));
+  EXPECT_TRUE(m->health(0).alive(0));
+  m->stop();
+}
+
+TEST_F(CheckersManager, ReloadWithChangedCheckerStartsItAfresh) {
+  scripts[0].verdicts = {false};
+  const config::Lvs lvs = one_service(1);
+  auto m = make();
+  m->start(lvs, global);
+  run_for(seconds(4));
+  ASSERT_FALSE(m->health(0).alive(0));
+  config::Lvs next = one_service(1);
+  next.virtual_servers[0].real_servers[0].checkers[0].delay_loop = seconds(20);
+  events.clear();
+  m->reload(next, global);
+  // A different checker: it starts as at start-up (up, not alpha), so the real server returns,
+  // and with it the quorum.
+  EXPECT_TRUE(m->health(0).alive(0));
+  ASSERT_EQ(kinds(), (std::vector<HealthEventKind>{HealthEventKind::kRealServerUp,
+                                                   HealthEventKind::kQuorumUp}));
+  m->stop();
+}
+
+// Stopped and destroyed while probes are in flight, from outside the loop: the cancellation
+// co_spawn posts still finds its signal (a use-after-free under ASan otherwise).
+TEST_F(CheckersManager, DestroyedWithProbesInFlightAfterStop) {
+  const config::Lvs lvs = one_service(1);
+  auto m = make();
+  m->start(lvs, global);
+  clock.advance(seconds(1));
+  io.restart();
+  io.run_one();
+  io.run_one();
+  m->stop();
+  m.reset();
+  run_for(milliseconds(100));
+}
+
+TEST_F(CheckersManager, ReloadCancelsProbesInFlightAndRunsThemAgain) {
+  const config::Lvs lvs = one_service(1);
+  auto m = make();
+  m->start(lvs, global);
+  // The first probes start at 1 s; reload while they are in flight (before the io_context runs
+  // their completion).
+  clock.advance(seconds(1));
+  io.restart();
+  io.run_one();  // each probe runs to its first suspension
+  io.run_one();
+  ASSERT_EQ(scripts[0].probed_at.size(), 1u);
+  config::Lvs next = one_service(1);
+  m->reload(next, global);
+  run_for(milliseconds(100));
+  EXPECT_EQ(m->stats().probes_cancelled, 2u);
+  EXPECT_EQ(scripts[0].probed_at.size(), 2u);  // run again at once
+  m->stop();
+}
+
 }  // namespace
 }  // namespace vigil::checkers
