@@ -197,6 +197,8 @@ void Manager::reload(const config::Lvs& lvs, const config::GlobalDefs& global,
   file_slots_.clear();
   files_.reset();
   global_ = &global;
+  context_.ssl = lvs.ssl ? &*lvs.ssl : nullptr;
+  context_.script_defaults = core::ScriptDefaults{global.script_user, global.script_group, {}};
   watch_files(lvs, track_files);
   populate(lvs, &previous);
   std::size_t left = 0;

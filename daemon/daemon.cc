@@ -156,12 +156,9 @@ int run_daemon(const Options& options) {
         log->error("reload refused: {} error(s) in {}; keeping the running configuration",
                    next.diagnostics.error_count(), options.config_file);
       } else {
-        // Applying a new configuration to running instances (matching them, keeping their
-        // state) is the reload work still to come; until then the running one stays in force.
-        log->warn(
-            "configuration {} is valid; restart vigild to apply it (live reload of VRRP "
-            "instances is not implemented yet)",
-            options.config_file);
+        running = std::make_shared<const config::Config>(std::move(next.config));
+        services.reload(running);
+        log->info("Reloaded configuration {}", options.config_file);
       }
       wait_hup();
     });

@@ -4,6 +4,7 @@
 
 #include "core/logging.h"
 #include "core/script_command.h"
+#include "parser/dump_json.h"
 
 namespace vigil::daemon {
 
@@ -19,6 +20,7 @@ Services::~Services() { stop(); }
 
 bool Services::start(std::shared_ptr<const config::Config> config, std::string& error) {
   config_ = std::move(config);
+  vrrp_config_ = config_;
   auto log = core::logger("daemon");
   const core::ScriptDefaults defaults{
       config_->global.script_user, config_->global.script_group, {}};
@@ -30,12 +32,12 @@ bool Services::start(std::shared_ptr<const config::Config> config, std::string& 
   if (options_.check_only || config_->vrrp.instances.empty()) return true;
   if (config_->global.lvs_sync_daemon) {
     sync_daemon_ = std::make_unique<ipvs::SyncDaemonControl>(
-        ipvs_kernel(), *config_->global.lvs_sync_daemon, ipvs::sync_id_of(*config_));
+        ipvs_kernel(), *vrrp_config_->global.lvs_sync_daemon, ipvs::sync_id_of(*vrrp_config_));
   }
   engine_.set_state_listener([this](const vrrp::Instance& instance, vrrp::State, vrrp::State to) {
     notifier_.instance_state(instance.name(), vrrp::state_name(to),
                              instance.machine().effective_priority());
-    if (sync_daemon_ && instance.name() == config_->global.lvs_sync_daemon->instance) {
+    if (sync_daemon_ && instance.name() == vrrp_config_->global.lvs_sync_daemon->instance) {
       sync_daemon_->set_master(to == vrrp::State::kMaster);
     }
   });
@@ -123,6 +125,27 @@ void Services::on_health_event(const config::VirtualServer& vs, const checkers::
     case Kind::kCheckerDown:
     case Kind::kWeightChanged:
       return;
+  }
+}
+
+void Services::reload(std::shared_ptr<const config::Config> next) {
+  auto log = core::logger("daemon");
+  previous_config_ = std::move(config_);
+  config_ = std::move(next);
+  if (!options_.vrrp_only) {
+    if (checkers_) {
+      // The syncer first, so that the destinations the checkers publish find its new services.
+      syncer_->reload(*config_);
+      checkers_->reload(config_->lvs, config_->global, config_->vrrp.track_files);
+    } else if (!config_->lvs.virtual_servers.empty()) {
+      start_checkers();
+    }
+  }
+  if (vrrp_running_ &&
+      parser::config_to_json(*config_)["vrrp"] != parser::config_to_json(*vrrp_config_)["vrrp"]) {
+    log->warn(
+        "the VRRP instances keep the configuration they started with: live reload of VRRP "
+        "instances is not implemented yet (restart vigild to apply the vrrp_* changes)");
   }
 }
 

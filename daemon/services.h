@@ -33,6 +33,10 @@ class Services {
   // Start-up with the validated configuration (kept alive by the caller while running). False
   // with `error` when a subsystem cannot start; nothing is left running then.
   bool start(std::shared_ptr<const config::Config> config, std::string& error);
+  // SIGHUP with a validated configuration: the health checkers and the IPVS table follow it
+  // by difference (unchanged checkers keep their state; only changed IPVS entries are touched).
+  // VRRP instances keep the configuration they started with (said in the log when it differs).
+  void reload(std::shared_ptr<const config::Config> next);
   // SIGTERM: masters send priority 0 and release their addresses (unless -V), notify_stop runs,
   // children are stopped. The loop may then stop.
   void stop();
@@ -49,6 +53,10 @@ class Services {
   Notifier notifier_;
   vrrp::Engine engine_;
   std::shared_ptr<const config::Config> config_;
+  // The configuration before the last reload: probes it started may still be unwinding.
+  std::shared_ptr<const config::Config> previous_config_;
+  // The configuration the VRRP engine and the notifier run with.
+  std::shared_ptr<const config::Config> vrrp_config_;
   std::unique_ptr<checkers::Manager> checkers_;
   // The IPVS table runs with the checkers (keepalived's checker child programs it).
   std::unique_ptr<ipvs::NetlinkKernel> ipvs_kernel_;
