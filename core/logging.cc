@@ -33,7 +33,10 @@ std::shared_ptr<spdlog::logger> make_logger(State& s, const std::string& name) {
   auto l = std::make_shared<spdlog::async_logger>(name, s.sinks.begin(), s.sinks.end(), s.pool,
                                                   spdlog::async_overflow_policy::overrun_oldest);
   l->set_level(s.level);
-  l->flush_on(spdlog::level::warn);
+  // The writer thread flushes after every record of info and above, so that state changes
+  // reach the log file (or the journal's pipe) at once, even if the daemon is killed; the loop
+  // never waits for it. Debug records are flushed with the next one.
+  l->flush_on(spdlog::level::info);
   return l;
 }
 

@@ -61,7 +61,12 @@ wait_for() {
   done
 }
 
-has_vip() { on "$1" ip -o addr show | grep -qw "$2"; }
+# The listing is read whole before grep: with pipefail, `ip ... | grep -q` fails at random when
+# grep exits at the first match and `ip`, still writing, dies of SIGPIPE.
+has_vip() {
+  local out
+  out=$(on "$1" ip -o addr show) && grep -qw -- "$2" <<<"$out"
+}
 
 # For the lab tests: a work directory (removed with the lab on exit), the lab itself, and the
 # shared verdict helpers. fail prints the tail of every log and notify record in the work dir.

@@ -91,9 +91,9 @@ scenario() {  # scenario MODE HIGH_IMPL LOW_IMPL
   pass "$tag: d1 elected master, d2 backup"
   if [ "$mode" = v2vmac ] && [ "$high" = vigild ]; then
     # RFC 5798 7.3: the virtual router MAC 00:00:5e:00:01:VRID carries the VIP.
-    on d1 ip -o link show vrrp.51 | grep -q "link/ether 00:00:5e:00:01:33" ||
+    on d1 ip -o link show vrrp.51 | grep "link/ether 00:00:5e:00:01:33" >/dev/null ||
       fail "$tag: no VMAC vrrp.51 with 00:00:5e:00:01:33 on d1"
-    on d1 ip -o addr show dev vrrp.51 | grep -qw "$vip" || fail "$tag: the VIP is not on vrrp.51"
+    on d1 ip -o addr show dev vrrp.51 | grep -w "$vip" >/dev/null || fail "$tag: the VIP is not on vrrp.51"
     pass "$tag: VIP on VMAC vrrp.51 (00:00:5e:00:01:33)"
   fi
 
