@@ -7,7 +7,7 @@ packages=(
   # build
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format clang-tidy
   libboost1.81-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev libssl-dev
-  libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev
+  libspdlog-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev libpcre2-dev
   # tests: the reference peer and the lab tools
   keepalived iproute2 iputils-ping time procps nftables
   # tests: tshark decodes the adverts on the lab bridge (vrrp_decode.sh)
