@@ -151,7 +151,7 @@ int run_genhash(const GenhashOptions& o, std::ostream& out, std::ostream& err) {
   request.digest = true;
   if (o.tls) {
     std::string why;
-    request.tls = make_client_tls_context(nullptr, &why);
+    request.tls = make_client_tls_context(nullptr, nullptr, &why);
     if (!request.tls) {
       err << "Cannot initialize SSL context: " << why << '\n';
       return 1;

@@ -2,11 +2,11 @@
 
 #include <chrono>
 #include <optional>
-#include <regex>
 #include <vector>
 
 #include "checkers/http_fetch.h"
 #include "checkers/http_message.h"
+#include "core/stream_regex.h"
 
 namespace vigil::checkers {
 
@@ -14,34 +14,15 @@ namespace {
 
 struct UrlPlan {
   std::string path;
-  std::string host;                   // Host header
-  std::optional<std::string> sni;     // TLS server name (enable_sni and a virtualhost)
-  std::optional<std::string> digest;  // expected, lower-case hex
-  config::HttpUrl accepted;           // only status_codes is used
-  std::optional<std::regex> regex;
+  std::string host;                        // Host header
+  std::optional<std::string> sni;          // TLS server name (enable_sni and a virtualhost)
+  std::optional<std::string> verify_name;  // the name the certificate must be for (verify)
+  std::optional<std::string> digest;       // expected, lower-case hex
+  config::HttpUrl accepted;                // only status_codes is used
+  std::optional<core::CompiledRegex> regex;
   bool regex_no_match = false;
   std::size_t regex_min_offset = 0;
   std::optional<std::size_t> regex_max_offset;  // as written: the last acceptable start
-};
-
-// The body window a regex is searched in: bytes [min_offset, min_offset + kRegexWindow).
-class RegexWindow {
- public:
-  explicit RegexWindow(std::size_t min_offset) : min_offset_(min_offset) {}
-  void add(std::string_view bytes) {
-    const std::size_t end = seen_ + bytes.size();
-    if (end > min_offset_ && text_.size() < kRegexWindow) {
-      const std::size_t skip = seen_ < min_offset_ ? min_offset_ - seen_ : 0;
-      text_.append(bytes.substr(skip, kRegexWindow - text_.size()));
-    }
-    seen_ = end;
-  }
-  const std::string& text() const { return text_; }
-
- private:
-  std::size_t min_offset_;
-  std::size_t seen_ = 0;
-  std::string text_;
 };
 
 class HttpCheck final : public Check {
@@ -77,14 +58,15 @@ class HttpCheck final : public Check {
     request.endpoint = endpoint_;
     request.tls = tls_;
     request.sni = url.sni;
+    request.verify_name = url.verify_name;
     request.protocol = protocol_;
     request.path = url.path;
     request.host = url.host;
     request.digest = url.digest.has_value();
-    std::optional<RegexWindow> window;
+    std::optional<core::StreamSearch> search;
     if (url.regex) {
-      window.emplace(url.regex_min_offset);
-      request.body_observer = [&window](std::string_view bytes) { window->add(bytes); };
+      search.emplace(*url.regex, url.regex_min_offset, url.regex_max_offset);
+      request.body_observer = [&search](std::string_view bytes) { search->feed(bytes); };
     }
     const HttpFetchResult r = co_await http_fetch(io_, request);
     if (!r.transport_ok) co_return r.error;
@@ -93,20 +75,20 @@ class HttpCheck final : public Check {
       co_return "HTTP status code " + std::to_string(r.status) + " not accepted";
     if (url.digest && r.digest != *url.digest)
       co_return "MD5 digest mismatch (got " + r.digest + ", expected " + *url.digest + ")";
-    if (url.regex) {
-      std::smatch m;
-      bool matched = false;
-      try {
-        matched = std::regex_search(window->text(), m, *url.regex);
-      } catch (const std::regex_error& e) {  // error_complexity / error_stack on huge bodies
-        co_return std::string("regex search failed: ") + e.what();
-      }
-      if (matched && url.regex_max_offset &&
-          url.regex_min_offset + static_cast<std::size_t>(m.position(0)) > *url.regex_max_offset)
-        matched = false;
+    if (search) {
+      search->finish();
+      if (search->state() == core::StreamSearch::State::kError)
+        co_return "regex match error: " + search->error();
+      const bool matched = search->state() == core::StreamSearch::State::kMatched;
       // keepalived: "Regex match failed" when matched == regex_no_match.
-      if (matched == url.regex_no_match)
-        co_return url.regex_no_match ? "regex matched (regex_no_match)" : "regex did not match";
+      if (matched == url.regex_no_match) {
+        if (url.regex_no_match)
+          co_return "regex matched at offset " + std::to_string(search->match_offset()) +
+              " (regex_no_match)";
+        co_return search->truncated()
+            ? "regex did not match (a partial match longer than 64 KiB was given up)"
+            : "regex did not match";
+      }
     }
     co_return std::string();
   }
@@ -118,24 +100,15 @@ class HttpCheck final : public Check {
   std::vector<UrlPlan> urls_;
 };
 
-std::optional<std::regex> compile_regex(const config::HttpRegex& r, std::string* why) {
-  auto flags = std::regex::ECMAScript;
-  for (const std::string& option : r.options) {
-    if (option == "caseless") {
-      flags |= std::regex::icase;
-    } else if (option == "multiline") {
-      flags |= std::regex::multiline;
-    } else {
-      if (why) *why = "regex_options '" + option + "' is not supported (std::regex)";
-      return std::nullopt;
-    }
-  }
-  try {
-    return std::regex(r.pattern, flags);
-  } catch (const std::regex_error& e) {  // start-up only: the factory runs at (re)load
-    if (why) *why = "invalid regex '" + r.pattern + "': " + e.what();
-    return std::nullopt;
-  }
+std::optional<core::CompiledRegex> compile_regex(const config::HttpRegex& r, std::string* why) {
+  core::CompiledRegex::Options options;
+  options.names = r.options;
+  options.offset_limit = r.max_offset.has_value();
+  options.jit_stack = r.stack;
+  std::string error;
+  auto compiled = core::CompiledRegex::compile(r.pattern, options, &error);
+  if (!compiled && why) *why = "invalid regex '" + r.pattern + "': " + error;
+  return compiled;
 }
 
 }  // namespace
@@ -159,7 +132,7 @@ std::unique_ptr<Check> make_http_check(const config::Checker& checker, const con
   }
   std::shared_ptr<boost::asio::ssl::context> tls;
   if (checker.type == config::CheckerType::kSsl) {
-    tls = make_client_tls_context(context.ssl, why);
+    tls = make_client_tls_context(context.ssl, http->verify.get(), why);
     if (!tls) return nullptr;
   }
   std::vector<UrlPlan> urls;
@@ -172,6 +145,12 @@ std::unique_ptr<Check> make_http_check(const config::Checker& checker, const con
     const std::string* vhost = u.virtualhost.get();
     plan.host = http_host(vhost, endpoint.address, endpoint.port);
     if (http->enable_sni && vhost) plan.sni = *vhost;
+    if (tls && http->verify && http->verify->enabled) {
+      // verify_host, else the name the request is for, else the address connected to.
+      plan.verify_name = !http->verify->host.empty() ? http->verify->host
+                         : vhost                     ? *vhost
+                                                     : endpoint.address.to_string();
+    }
     plan.digest = u.digest;
     plan.accepted.status_codes = u.status_codes;
     if (plan.accepted.status_codes.none()) {

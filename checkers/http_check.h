@@ -7,11 +7,10 @@
 // url ends the probe, as in keepalived, where a failed url is retried before any other is
 // tried.
 //
-// regex: keepalived matches with PCRE2 over the whole streamed body. Here std::regex
-// (ECMAScript syntax, which covers the usual PCRE patterns but not lookbehind, possessive
-// quantifiers or named groups) searches the first kRegexWindow bytes of the body (from
-// regex_min_offset); regex_options caseless and multiline are supported, others make the
-// checker unbuildable with a reason.
+// regex: PCRE2 with keepalived's regex_options, searched over the body as it streams in
+// (core/stream_regex.h): the result pcre2_match() gives on the whole body from
+// regex_min_offset, for a match starting at or before regex_max_offset; regex_stack sizes the
+// JIT stack. A pattern that does not compile makes the checker unbuildable with the reason.
 
 #include <cstddef>
 #include <memory>
@@ -20,8 +19,6 @@
 #include "checkers/check.h"
 
 namespace vigil::checkers {
-
-inline constexpr std::size_t kRegexWindow = 64 * 1024;
 
 // HTTP_GET and SSL_GET share it; checker.type says which.
 std::unique_ptr<Check> make_http_check(const config::Checker& checker, const config::RealServer& rs,

@@ -2,6 +2,7 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <array>
 #include <chrono>
@@ -36,6 +37,19 @@ std::string tls_error_text(const boost::system::error_code& ec) {
     if (reason) return reason;
   }
   return ec.message();
+}
+
+// The certificate must be for `name`: an IP address (its subjectAltName IP entries) or a DNS
+// name (subjectAltName DNS entries, else the common name), no partial wildcards.
+void expect_name(SSL* ssl, const std::string& name) {
+  boost::system::error_code ec;
+  asio::ip::make_address(name, ec);
+  if (!ec) {
+    X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str());
+  } else {
+    SSL_set_hostflags(ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    SSL_set1_host(ssl, name.c_str());
+  }
 }
 
 bool is_end_of_stream(const boost::system::error_code& ec) {
@@ -105,15 +119,31 @@ asio::awaitable<void> exchange(Stream& stream, const HttpFetchRequest& request,
 }  // namespace
 
 std::shared_ptr<ssl::context> make_client_tls_context(const config::SslConfig* config,
+                                                      const config::TlsVerify* verify,
                                                       std::string* why) {
   auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
   ctx->set_verify_mode(ssl::verify_none);
-  if (!config) return ctx;
   boost::system::error_code ec;
   auto failed = [&](const char* what, const std::string& file) {
     if (why) *why = std::string("SSL ") + what + " '" + file + "': " + tls_error_text(ec);
     return nullptr;
   };
+  if (verify && verify->enabled) {
+    ctx->set_verify_mode(ssl::verify_peer);
+    if (!verify->ca_file.empty()) {
+      ctx->load_verify_file(verify->ca_file, ec);
+      if (ec) return failed("verify_ca_file", verify->ca_file);
+    }
+    if (!verify->ca_path.empty()) {
+      ctx->add_verify_path(verify->ca_path, ec);
+      if (ec) return failed("verify_ca_path", verify->ca_path);
+    }
+    if (verify->ca_file.empty() && verify->ca_path.empty() && !(config && config->ca)) {
+      ctx->set_default_verify_paths(ec);
+      if (ec) return failed("default CA store", "");
+    }
+  }
+  if (!config) return ctx;
   if (config->password) {
     const std::string password = *config->password;
     ctx->set_password_callback(
@@ -153,6 +183,7 @@ asio::awaitable<HttpFetchResult> http_fetch(asio::io_context& io, const HttpFetc
 
   ssl::stream<tcp::socket> stream(std::move(socket), *request.tls);
   if (request.sni) SSL_set_tlsext_host_name(stream.native_handle(), request.sni->c_str());
+  if (request.verify_name) expect_name(stream.native_handle(), *request.verify_name);
   // keepalived gives the handshake what is left of connect_timeout after the TCP connect.
   const core::Duration elapsed = std::chrono::steady_clock::now() - start;
   const core::Duration left = std::max(core::Duration(std::chrono::milliseconds(1)),
@@ -164,6 +195,11 @@ asio::awaitable<HttpFetchResult> http_fetch(asio::io_context& io, const HttpFetc
     result.error =
         h ? "TLS handshake: " + tls_error_text(std::get<0>(*h))
           : "TLS handshake: timeout after " + format_duration(request.endpoint.connect_timeout);
+    // "certificate verify failed" says less than the reason the chain or name was refused.
+    if (const long verdict = SSL_get_verify_result(stream.native_handle());
+        h && request.verify_name && verdict != X509_V_OK) {
+      result.error += ": " + std::string(X509_verify_cert_error_string(verdict));
+    }
   } else {
     co_await exchange(stream, request, result);
   }

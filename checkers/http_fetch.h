@@ -27,15 +27,20 @@ class context;
 namespace vigil::checkers {
 
 // The client side TLS context of SSL_GET: keepalived's global SSL { } block gives the client
-// certificate (chain), its key, the key's password and a CA file; the server's certificate is
-// never verified (keepalived does not verify either).
+// certificate (chain), its key, the key's password and a CA file. The server's certificate is
+// not verified (keepalived never verifies) unless `verify` (vigil extension) enables it: then
+// the chain must lead to verify_ca_file / verify_ca_path, else the SSL block's ca, else the
+// system's trusted certificates; the name is checked per connection (HttpFetchRequest).
 std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(const config::SslConfig* ssl,
+                                                                   const config::TlsVerify* verify,
                                                                    std::string* why);
 
 struct HttpFetchRequest {
   Endpoint endpoint;
   std::shared_ptr<boost::asio::ssl::context> tls;  // null: plain HTTP
   std::optional<std::string> sni;                  // TLS server name to send
+  // With certificate verification: the DNS name or IP address the certificate must be for.
+  std::optional<std::string> verify_name;
   config::HttpProtocol protocol = config::HttpProtocol::k1_0;
   std::string path = "/";
   std::string host;  // Host header value (http_host())

@@ -1,8 +1,8 @@
 // HTTP_GET and SSL_GET, as keepalived 2.2.7 reads them (keepalived/check/check_http.c).
-#include <array>
 #include <charconv>
 #include <climits>
 
+#include "core/stream_regex.h"
 #include "parser/bind_lvs_internal.h"
 
 namespace vigil::parser::lvs {
@@ -15,21 +15,6 @@ using config::HttpUrl;
 std::string squote(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 config::HttpCheck& http(Checker& ch) { return std::get<config::HttpCheck>(ch.details); }
-
-// PCRE2 options keepalived accepts in regex_options.
-constexpr std::array<std::string_view, 24> kRegexOptions = {
-    "allow_empty_class", "alt_bsux",
-    "auto_callout",      "caseless",
-    "dollar_endonly",    "dotall",
-    "dupnames",          "extended",
-    "firstline",         "match_unset_backref",
-    "multiline",         "never_ucp",
-    "never_utf",         "no_auto_capture",
-    "no_auto_possess",   "no_dotstar_anchor",
-    "no_start_optimize", "ucp",
-    "ungreedy",          "utf",
-    "never_backslash_c", "alt_circumflex",
-    "alt_verbnames",     "use_offset_limit"};
 
 bool parse_size(std::string_view t, std::size_t& out) {
   auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
@@ -98,6 +83,7 @@ const Keyword<HttpUrl> kUrlKeywords[] = {
          return;
        }
        regex_of(u).pattern = n.arg(0).text;
+       regex_of(u).location = n.arg(0).location;
      }},
     {"regex_no_match",
      [](const Node& n, BindContext& c, HttpUrl& u) {
@@ -109,9 +95,9 @@ const Keyword<HttpUrl> kUrlKeywords[] = {
          // keepalived silently ignores unknown options; a typo there changes the match, so
          // vigil reports it.
          bool known = false;
-         for (auto o : kRegexOptions) known = known || o == n.arg(i).text;
+         for (auto o : core::regex_option_names()) known = known || o == n.arg(i).text;
          if (!known) {
-           report_bad_choice(n, i, kRegexOptions, c);
+           report_bad_choice(n, i, core::regex_option_names(), c);
            continue;
          }
          regex_of(u).options.push_back(n.arg(i).text);
@@ -163,6 +149,18 @@ void bind_url(const Node& node, BindContext& ctx, Checker& ch) {
     }
     url.regex.reset();
   }
+  if (url.regex) {
+    // keepalived compiles the pattern only when the checker starts (keepalived -t says
+    // nothing); vigil compiles it here, with the url's regex_options, and says where it is
+    // wrong.
+    const HttpRegex& r = *url.regex;
+    std::string error;
+    if (!core::CompiledRegex::compile(r.pattern, {r.options, r.max_offset.has_value(), {}},
+                                      &error)) {
+      ctx.diag.error(r.location, "'regex': invalid pattern " + squote(r.pattern) + ": " + error +
+                                     " (PCRE2 syntax); the checker is disabled");
+    }
+  }
   if (url.regex && url.regex->max_offset && url.regex->min_offset > *url.regex->max_offset) {
     HttpRegex& r = *url.regex;
     notice(ctx, node.location(),
@@ -172,6 +170,17 @@ void bind_url(const Node& node, BindContext& ctx, Checker& ch) {
     r.max_offset.reset();
   }
   http(ch).urls.push_back(std::move(url));
+}
+
+// The checker's verification settings; null for HTTP_GET, which has none (reported).
+config::TlsVerify* verify_of(const Node& n, BindContext& c, Checker& ch) {
+  if (ch.type != config::CheckerType::kSsl) {
+    c.diag.warning(n.location(), "'" + std::string(n.keyword()) +
+                                     "' applies to SSL_GET only (vigil extension); ignored");
+    return nullptr;
+  }
+  if (!http(ch).verify) http(ch).verify = config::TlsVerify{};
+  return &*http(ch).verify;
 }
 
 const Keyword<Checker> kHttpKeywords[] = {
@@ -205,6 +214,27 @@ const Keyword<Checker> kHttpKeywords[] = {
        if (auto v = parse_bool_arg(n, c)) http(ch).fast_recovery = *v;
      }},
     {"url", bind_url},
+    // vigil extensions: certificate verification for SSL_GET.
+    {"verify_certificate",
+     [](const Node& n, BindContext& c, Checker& ch) {
+       auto* v = verify_of(n, c, ch);
+       if (auto on = v ? parse_bool_arg(n, c) : std::nullopt) v->enabled = *on;
+     }},
+    {"verify_ca_file",
+     [](const Node& n, BindContext& c, Checker& ch) {
+       auto* v = verify_of(n, c, ch);
+       if (v && expect_args(n, c, 1)) v->ca_file = n.arg(0).text;
+     }},
+    {"verify_ca_path",
+     [](const Node& n, BindContext& c, Checker& ch) {
+       auto* v = verify_of(n, c, ch);
+       if (v && expect_args(n, c, 1)) v->ca_path = n.arg(0).text;
+     }},
+    {"verify_host",
+     [](const Node& n, BindContext& c, Checker& ch) {
+       auto* v = verify_of(n, c, ch);
+       if (v && expect_args(n, c, 1)) v->host = n.arg(0).text;
+     }},
 };
 
 }  // namespace
@@ -212,6 +242,12 @@ const Keyword<Checker> kHttpKeywords[] = {
 std::span<const Keyword<Checker>> http_checker_keywords() { return kHttpKeywords; }
 
 bool finish_http_checker(const Node& node, Checker& ch, BindContext& ctx) {
+  if (const config::TlsVerify* v = http(ch).verify.get();
+      v && !v->enabled && (!v->ca_file.empty() || !v->ca_path.empty() || !v->host.empty())) {
+    ctx.diag.warning(node.location(),
+                     "SSL_GET: verify_ca_file, verify_ca_path and verify_host have no effect "
+                     "without 'verify_certificate'");
+  }
   if (http(ch).urls.empty()) {
     ctx.diag.warning(node.location(), std::string(node.keyword()) +
                                           " has no url with a path; the checker is ignored");

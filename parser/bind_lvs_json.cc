@@ -188,6 +188,14 @@ void details_json(const config::Checker& c, json& j) {
           j["virtualhost"] = opt(d.virtualhost);
           j["enable_sni"] = d.enable_sni;
           j["fast_recovery"] = d.fast_recovery;
+          if (c.type == config::CheckerType::kSsl) {
+            const config::TlsVerify none;
+            const config::TlsVerify& v = d.verify ? *d.verify : none;
+            j["verify_certificate"] = v.enabled;
+            j["verify_ca_file"] = opt_string(v.ca_file);
+            j["verify_ca_path"] = opt_string(v.ca_path);
+            j["verify_host"] = opt_string(v.host);
+          }
           json urls = json::array();
           for (const auto& u : d.urls) {
             json uj;

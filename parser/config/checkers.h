@@ -48,6 +48,7 @@ struct HttpRegex {
   std::size_t min_offset = 0;
   std::optional<std::size_t> max_offset;
   std::optional<std::pair<std::size_t, std::size_t>> stack;  // start, max bytes
+  parser::SourceLocation location;                           // of the pattern
 };
 
 // One `url { }` of HTTP_GET / SSL_GET.
@@ -72,12 +73,22 @@ struct HttpUrl {
 
 enum class HttpProtocol { k1_0, k1_0C, k1_1 };
 
+// vigil extension (keepalived never verifies): SSL_GET checks the server's certificate chain
+// and name. Unset (boxed, null) unless one of the verify_* keywords was given.
+struct TlsVerify {
+  bool enabled = false;  // verify_certificate
+  std::string ca_file;   // verify_ca_file; empty: the SSL { } block's ca, else the system's
+  std::string ca_path;   // verify_ca_path: a directory of hashed certificates
+  std::string host;      // verify_host; empty: the url's virtualhost, else the address
+};
+
 struct HttpCheck {
   std::vector<HttpUrl> urls;
   HttpProtocol http_protocol = HttpProtocol::k1_0;
   Boxed<std::string> virtualhost;
   bool enable_sni = false;
   bool fast_recovery = false;
+  Boxed<TlsVerify> verify;  // SSL_GET only
 };
 
 struct MiscCheck {

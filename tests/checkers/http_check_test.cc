@@ -267,13 +267,58 @@ TEST_F(HttpCheckTest, RegexMatchAndNoMatch) {
   EXPECT_FALSE(check(http_checker(config::CheckerType::kHttp, {u}), server.port()).ok);
 }
 
-TEST_F(HttpCheckTest, UnsupportedRegexOptionIsRefusedAtBuild) {
+// PCRE2 syntax std::regex lacks (lookbehind, possessive quantifiers, named groups), over a body
+// that arrives in two writes split inside the match, with the options keepalived names.
+TEST_F(HttpCheckTest, RegexIsPcre2OverTheStreamedBody) {
+  ScriptedServer server(io_);
+  server.response = "HTTP/1.0 200 OK\r\n\r\n<html>\nstatus: GREEN\nload: 42\nend</html>\n";
+  server.gap = 5ms;
+  asio::co_spawn(io_, serve(server), asio::detached);
+  const auto ok = [&](const std::string& pattern, std::vector<std::string> options = {}) {
+    auto u = url("/");
+    u.regex = config::HttpRegex{pattern, false, std::move(options), 0, std::nullopt, std::nullopt};
+    return check(http_checker(config::CheckerType::kHttp, {u}), server.port()).ok;
+  };
+  EXPECT_TRUE(ok("(?<=status: )GREEN"));
+  EXPECT_FALSE(ok("(?<!status: )GREEN"));
+  EXPECT_TRUE(ok("load: \\d++\\n"));
+  EXPECT_TRUE(ok("(?<word>GR)EEN\\nload: (?!0)\\d+"));
+  EXPECT_TRUE(ok("^load", {"multiline"}));
+  EXPECT_FALSE(ok("^load"));
+  EXPECT_TRUE(ok("green.load", {"caseless", "dotall"}));
+  EXPECT_FALSE(ok("green.load", {"caseless"}));
+  EXPECT_TRUE(ok("g r e e n", {"caseless", "extended"}));
+  EXPECT_TRUE(ok("</html>$"));  // $ before the final newline, at the end of the body
+  EXPECT_FALSE(ok("</html>$", {"dollar_endonly"}));
+}
+
+TEST_F(HttpCheckTest, RegexOffsetsAndNoMatchReason) {
+  ScriptedServer server(io_);
+  server.response = "HTTP/1.0 200 OK\r\n\r\nabc GREEN xyz GREEN";
+  asio::co_spawn(io_, serve(server), asio::detached);
   auto u = url("/");
-  u.regex = config::HttpRegex{"x", false, {"ungreedy"}, 0, std::nullopt, std::nullopt};
+  u.regex = config::HttpRegex{"GREEN", false, {}, 5, 15, std::nullopt};
+  EXPECT_TRUE(check(http_checker(config::CheckerType::kHttp, {u}), server.port()).ok);
+  u.regex->min_offset = 6;  // the first GREEN starts at 4, the second at 14
+  EXPECT_TRUE(check(http_checker(config::CheckerType::kHttp, {u}), server.port()).ok);
+  u.regex->max_offset = 13;
+  const CheckResult r = check(http_checker(config::CheckerType::kHttp, {u}), server.port());
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.reason, "url(/): regex did not match");
+  u.regex->max_offset.reset();
+  u.regex->no_match = true;
+  const CheckResult n = check(http_checker(config::CheckerType::kHttp, {u}), server.port());
+  EXPECT_FALSE(n.ok);
+  EXPECT_EQ(n.reason, "url(/): regex matched at offset 14 (regex_no_match)");
+}
+
+TEST_F(HttpCheckTest, InvalidRegexIsRefusedAtBuild) {
+  auto u = url("/");
+  u.regex = config::HttpRegex{"a(b", false, {}, 0, std::nullopt, std::nullopt};
   std::string why;
   EXPECT_FALSE(make_http_check(http_checker(config::CheckerType::kHttp, {u}),
                                real_server("127.0.0.1", 80), vs_, context_, &why));
-  EXPECT_NE(why.find("ungreedy"), std::string::npos);
+  EXPECT_EQ(why, "invalid regex 'a(b': missing closing parenthesis at offset 3");
 }
 
 // Real servers: python3's http.server and openssl s_server, in a temporary directory.
@@ -338,6 +383,72 @@ TEST_F(RealServerTest, SslGetAgainstOpensslServer) {
   ssl.key = (dir_ / "key.pem").string();
   r = check(c, port, &ssl);
   EXPECT_TRUE(r.ok) << r.reason;
+}
+
+// verify_certificate (vigil extension): a CA made here signs the server's certificate for
+// server.test and 127.0.0.1. The right CA (as a file or a hashed directory) and name pass; a
+// wrong CA or name fails with OpenSSL's reason; without verification anything goes, as in
+// keepalived.
+TEST_F(RealServerTest, SslGetVerifiesTheCertificateWhenAsked) {
+  const std::string d = "'" + dir_.string() + "'";
+  const std::string cmd =
+      "cd " + d +
+      " && mkdir capath && "
+      "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=vigil-test-ca -days 1 "
+      "-keyout ca.key -out ca.pem && "
+      "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=other-ca -days 1 "
+      "-keyout other.key -out other.pem && "
+      "openssl req -newkey rsa:2048 -nodes -subj /CN=server.test -keyout key.pem -out srv.csr && "
+      "printf 'subjectAltName=DNS:server.test,IP:127.0.0.1\n' >san.ext && "
+      "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 "
+      "-extfile san.ext -out cert.pem && cp ca.pem capath/ && openssl rehash capath";
+  ASSERT_EQ(std::system(("(" + cmd + ") >/dev/null 2>&1").c_str()), 0);
+  const auto port = testing::closed_port(io_);
+  testing::ChildProcess server(
+      {"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-cert",
+       "cert.pem", "-key", "key.pem", "-WWW", "-quiet"},
+      dir_.string());
+  ASSERT_TRUE(server.wait_listening(port));
+  const auto run = [&](config::TlsVerify verify, std::optional<std::string> vhost = {}) {
+    auto u = url("/index.txt");
+    if (vhost) u.virtualhost = *vhost;
+    auto c = http_checker(config::CheckerType::kSsl, {u});
+    std::get<config::HttpCheck>(c.details).verify = std::move(verify);
+    return check(c, port);
+  };
+  const std::string ca = (dir_ / "ca.pem").string();
+  const std::string other = (dir_ / "other.pem").string();
+  CheckResult r = run({true, ca, "", ""});  // the address, an IP subjectAltName
+  EXPECT_TRUE(r.ok) << r.reason;
+  r = run({true, ca, "", "server.test"});
+  EXPECT_TRUE(r.ok) << r.reason;
+  r = run({true, ca, "", ""}, "server.test");  // the url's virtualhost
+  EXPECT_TRUE(r.ok) << r.reason;
+  r = run({true, "", (dir_ / "capath").string(), "server.test"});
+  EXPECT_TRUE(r.ok) << r.reason;
+
+  r = run({true, other, "", "server.test"});
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("unable to get local issuer certificate"), std::string::npos) << r.reason;
+  r = run({true, ca, "", "www.example.com"});
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("hostname mismatch"), std::string::npos) << r.reason;
+  r = run({true, ca, "", "127.0.0.2"});
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("IP address mismatch"), std::string::npos) << r.reason;
+  r = run({true, ca, "", ""}, "wrong.test");
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("hostname mismatch"), std::string::npos) << r.reason;
+  // Off (keepalived's behaviour): the same wrong CA and name pass.
+  r = run({false, other, "", "www.example.com"});
+  EXPECT_TRUE(r.ok) << r.reason;
+
+  std::string why;
+  auto c = http_checker(config::CheckerType::kSsl, {url("/")});
+  std::get<config::HttpCheck>(c.details).verify =
+      config::TlsVerify{true, "/nonexistent.pem", "", ""};
+  EXPECT_FALSE(make_http_check(c, real_server("127.0.0.1", port), vs_, context_, &why));
+  EXPECT_NE(why.find("verify_ca_file '/nonexistent.pem'"), std::string::npos) << why;
 }
 
 TEST_F(RealServerTest, SslGetAgainstPlainHttpFailsTheHandshake) {
