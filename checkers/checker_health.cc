@@ -6,7 +6,7 @@
 
 namespace vigil::checkers {
 
-CheckerSettings settings_of(const config::Checker& checker, std::uint32_t rise) {
+CheckerSettings settings_of(const config::Checker& checker) {
   CheckerSettings s;
   if (checker.delay_loop) s.delay_loop = *checker.delay_loop;
   // Unset warmup means the checker's delay_loop (validate_check_config() in check_data.c).
@@ -14,7 +14,7 @@ CheckerSettings settings_of(const config::Checker& checker, std::uint32_t rise) 
   if (checker.retry) s.retry = *checker.retry;
   if (checker.delay_before_retry) s.delay_before_retry = *checker.delay_before_retry;
   s.alpha = checker.alpha.value_or(false);
-  s.rise = rise;
+  s.rise = checker.rise;
   if (const auto* misc = std::get_if<config::MiscCheck>(&checker.details)) {
     s.dynamic_weight = misc->dynamic;
     s.delay_from_start = true;

@@ -46,7 +46,7 @@ struct CheckerSettings {
 
 // The effective settings of a checker after finalize (the parser has resolved inheritance).
 // FILE_CHECK has no timing settings and gets the defaults above.
-CheckerSettings settings_of(const config::Checker& checker, std::uint32_t rise = 1);
+CheckerSettings settings_of(const config::Checker& checker);
 
 // keepalived's register_checkers_thread(): every checker's first probe runs BOOTSTRAP_DELAY
 // (1 s) plus a random fraction of its warmup after start-up. `fraction` is in [0, 1]

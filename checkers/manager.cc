@@ -30,6 +30,22 @@ boost::asio::awaitable<CheckResult> run_probe(std::shared_ptr<Check> check) {
   co_return co_await check->run();
 }
 
+// Checkers that may share their probes: the same probe identity against the same real server
+// and, for a MISC_CHECK without misc_timeout, the same timeout (the virtual server's
+// delay_loop: keepalived misc_check_thread).
+std::string shared_probe_key(const config::Checker& checker, const config::RealServer& rs,
+                             const config::VirtualServer& vs) {
+  std::string key = parser::probe_identity(checker);
+  key += '|';
+  key += server_name(rs.address, rs.port);
+  if (const auto* misc = std::get_if<config::MiscCheck>(&checker.details);
+      misc && !(misc->timeout && misc->timeout->count() > 0)) {
+    key += '|';
+    key += std::to_string(vs.delay_loop.count());
+  }
+  return key;
+}
+
 }  // namespace
 
 Manager::Manager(boost::asio::io_context& io, core::Clock& clock, CheckContext context,
@@ -54,12 +70,31 @@ void Manager::start(const config::Lvs& lvs, const config::GlobalDefs& global,
   populate(lvs, nullptr);
   log().info("Activating {} healthchecker(s) for {} virtual server(s)",
              slots_.size() + file_slots_.size(), services_.size());
+  log_sharing();
+}
+
+void Manager::log_sharing() const {
+  std::size_t sharing = 0;
+  std::size_t probes = 0;
+  std::vector<const SharedProbe*> seen;
+  for (const auto& slot : slots_) {
+    if (slot->shared->owners < 2) continue;
+    ++sharing;
+    if (std::find(seen.begin(), seen.end(), slot->shared.get()) == seen.end()) {
+      seen.push_back(slot->shared.get());
+      ++probes;
+    }
+  }
+  if (sharing > 0) {
+    log().info("{} healthchecker(s) share {} probe(s) with identical checkers", sharing, probes);
+  }
 }
 
 void Manager::populate(const config::Lvs& lvs, Previous* previous) {
   const core::TimePoint now = clock_.now();
   std::uniform_real_distribution<double> fraction(0.0, 1.0);
   std::unordered_map<const Slot*, core::TimePoint> carried_due;
+  std::unordered_map<std::string, std::shared_ptr<SharedProbe>> shared;
   for (const auto& vs : lvs.virtual_servers) {
     auto service = std::make_unique<Service>(Service{&vs, VirtualServerHealth(vs), {}});
     const std::size_t index = services_.size();
@@ -85,6 +120,13 @@ void Manager::populate(const config::Lvs& lvs, Previous* previous) {
         slot->real_server = r;
         slot->checker = c;
         slot->check = std::move(check);
+        auto& group = shared[shared_probe_key(rs.checkers[c], rs, vs)];
+        if (!group) {
+          group = std::make_shared<SharedProbe>();
+          group->warmup_fraction = fraction(random_);
+        }
+        ++group->owners;
+        slot->shared = group;
         slot->timer = clock_.make_timer();
         slot->cancel = std::make_shared<boost::asio::cancellation_signal>();
         slot->status = {index, r, c, !rs.checkers[c].alpha.value_or(false), false, {}, now};
@@ -139,14 +181,30 @@ void Manager::populate(const config::Lvs& lvs, Previous* previous) {
     }
     report(s, events);
   }
+  // After a reload, a new checker that shares its probe with a carried one of the same
+  // delay_loop starts with it, so that they keep probing together.
+  std::unordered_map<const SharedProbe*, std::pair<core::Duration, core::TimePoint>> carried_phase;
+  const auto settings = [this](const Slot& slot) {
+    const auto& vs = *services_[slot.service]->config;
+    return settings_of(vs.real_servers[slot.real_server].checkers[slot.checker]);
+  };
   for (auto& slot : slots_) {
     if (auto carried = carried_due.find(slot.get()); carried != carried_due.end()) {
-      schedule(*slot, std::max(core::Duration(0), core::Duration(carried->second - now)));
+      schedule(*slot, std::max(core::Duration(0), core::Duration(carried->second - now)), now);
+      carried_phase.emplace(slot->shared.get(),
+                            std::make_pair(settings(*slot).delay_loop, carried->second));
+    }
+  }
+  for (auto& slot : slots_) {
+    if (carried_due.contains(slot.get())) continue;
+    const CheckerSettings s = settings(*slot);
+    if (auto phase = carried_phase.find(slot->shared.get()); phase != carried_phase.end() &&
+                                                             phase->second.first == s.delay_loop &&
+                                                             phase->second.second >= now) {
+      schedule(*slot, phase->second.second - now, now);
       continue;
     }
-    const auto& vs = *services_[slot->service]->config;
-    const auto& checker = vs.real_servers[slot->real_server].checkers[slot->checker];
-    schedule(*slot, first_delay(settings_of(checker), fraction(random_)));
+    schedule(*slot, first_delay(s, slot->shared->warmup_fraction), now);
   }
 }
 
@@ -183,13 +241,7 @@ void Manager::reload(const config::Lvs& lvs, const config::GlobalDefs& global,
   std::size_t before = 0;
   for (const auto& [key, list] : previous.checkers) before += list.size();
   // The old generation's probes are cancelled; their completions see a dead flag and return.
-  for (auto& slot : slots_) {
-    slot->timer->cancel();
-    if (slot->running) {
-      ++stats_.probes_cancelled;
-      slot->cancel->emit(boost::asio::cancellation_type::terminal);
-    }
-  }
+  cancel_probes();
   *alive_ = false;
   alive_ = std::make_shared<bool>(true);
   slots_.clear();
@@ -205,6 +257,7 @@ void Manager::reload(const config::Lvs& lvs, const config::GlobalDefs& global,
   for (const auto& [key, list] : previous.checkers) left += list.size();
   log().info("Reloaded: {} healthchecker(s) for {} virtual server(s), {} kept their state",
              slots_.size() + file_slots_.size(), services_.size(), before - left);
+  log_sharing();
 }
 
 void Manager::watch_files(const config::Lvs& lvs,
@@ -252,13 +305,7 @@ void Manager::on_file(const std::string& name, long value) {
 void Manager::stop() {
   if (!running_) return;
   running_ = false;
-  for (auto& slot : slots_) {
-    slot->timer->cancel();
-    if (slot->running) {
-      ++stats_.probes_cancelled;
-      slot->cancel->emit(boost::asio::cancellation_type::terminal);
-    }
-  }
+  cancel_probes();
   const core::TimePoint now = clock_.now();
   for (auto& service : services_) {
     report(*service, service->health.stop(now, global_ ? global_->lvs_flush_on_stop
@@ -266,16 +313,46 @@ void Manager::stop() {
   }
 }
 
-void Manager::schedule(Slot& slot, core::Duration after) {
+void Manager::cancel_probes() {
+  for (auto& slot : slots_) {
+    slot->timer->cancel();
+    if (slot->started) {
+      ++stats_.probes_cancelled;
+      slot->cancel->emit(boost::asio::cancellation_type::terminal);
+    }
+  }
+}
+
+void Manager::schedule(Slot& slot, core::Duration after, core::TimePoint from) {
   Slot* s = &slot;
-  slot.due = clock_.now() + after;
-  slot.timer->arm(after, [this, s] { probe(*s); });
+  slot.due = from + after;
+  // Armed for the absolute time, so that checkers given the same `from` fall due together.
+  slot.timer->arm(std::max(core::Duration(0), core::Duration(slot.due - clock_.now())),
+                  [this, s] { probe(*s); });
 }
 
 void Manager::probe(Slot& slot) {
   if (!running_ || slot.running) return;
+  // A probe of the shared group started at or after this checker's due time is as good as one
+  // of its own started then: take its verdict (now, or when it comes).
+  if (const std::shared_ptr<Run>& latest = slot.shared->latest;
+      latest && latest->nominal >= slot.due) {
+    ++stats_.probes_shared;
+    if (latest->result) {
+      finished(slot, *latest->result, latest->completed);
+    } else {
+      slot.running = true;
+      latest->owners.push_back(&slot);
+    }
+    return;
+  }
   slot.running = true;
+  slot.started = true;
   ++stats_.probes_started;
+  auto run = std::make_shared<Run>();
+  run->nominal = slot.due;
+  run->owners.push_back(&slot);
+  slot.shared->latest = run;
   std::weak_ptr<bool> alive = alive_;
   Slot* s = &slot;
   // The completion holds the cancellation signal, so it outlives the operation it is bound to;
@@ -288,11 +365,11 @@ void Manager::probe(Slot& slot) {
       io_, run_probe(slot.check),
       boost::asio::bind_cancellation_slot(
           signal->slot(),
-          [this, s, alive, signal, executor](std::exception_ptr e, CheckResult result) {
+          [this, s, run, alive, signal, executor](std::exception_ptr e, CheckResult result) {
             boost::asio::post(executor, [signal] {});
             auto a = alive.lock();
             if (!a || !*a) return;
-            s->running = false;
+            s->started = false;
             if (e) {
               // Checks never throw; if one did, it is a bug: fail the probe, keep the daemon.
               try {
@@ -304,15 +381,25 @@ void Manager::probe(Slot& slot) {
               }
               log().error("probe raised an exception: {}", result.reason);
             }
-            finished(*s, result);
+            run->result = std::move(result);
+            run->completed = clock_.now();
+            deliver(run);
           }));
 }
 
-void Manager::finished(Slot& slot, const CheckResult& result) {
+void Manager::deliver(const std::shared_ptr<Run>& run) {
+  // Every owner gets the verdict at the same time, so their next probes stay together.
+  for (Slot* owner : run->owners) {
+    owner->running = false;
+    finished(*owner, *run->result, run->completed);
+  }
+  run->owners.clear();
+}
+
+void Manager::finished(Slot& slot, const CheckResult& result, core::TimePoint now) {
   if (!running_) return;  // cancelled by stop()
   if (!result.ok) ++stats_.probes_failed;
   Service& service = *services_[slot.service];
-  const core::TimePoint now = clock_.now();
   const bool was_up = service.health.checker(slot.real_server, slot.checker).up();
   HealthUpdate update = service.health.record(slot.real_server, slot.checker, result, now);
   const CheckerHealth& checker = service.health.checker(slot.real_server, slot.checker);
@@ -322,7 +409,7 @@ void Manager::finished(Slot& slot, const CheckResult& result) {
   slot.status.last = result;
   log_probe(slot, result, was_up, checker);
   report(service, update.events);
-  schedule(slot, update.next_delay);
+  schedule(slot, update.next_delay, now);
 }
 
 void Manager::log_probe(const Slot& slot, const CheckResult& result, bool was_up,
@@ -392,6 +479,11 @@ std::vector<CheckerStatus> Manager::checker_status() const {
   out.reserve(slots_.size());
   for (const auto& slot : slots_) out.push_back(slot->status);
   return out;
+}
+
+std::size_t Manager::probes_in_flight() const {
+  return static_cast<std::size_t>(
+      std::count_if(slots_.begin(), slots_.end(), [](const auto& slot) { return slot->started; }));
 }
 
 const VirtualServerHealth& Manager::health(std::size_t virtual_server) const {

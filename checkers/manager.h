@@ -8,6 +8,15 @@
 // VirtualServerHealth and reports the events (real server and quorum up/down, weights) and the
 // virtual server's new IPVS destinations to the listener. Thousands of checks cost a timer and
 // a coroutine frame each, never a thread.
+//
+// Shared probes (vigil extension): checkers of the same real server whose probes are identical
+// (same type, target and every setting that shapes the probe: parser::probe_identity), in any
+// virtual servers, form one shared probe. Each keeps its own timer, state and schedule exactly as
+// keepalived computes them; when one falls due at time D and the group's latest probe was
+// started at or after D (it started it at that same moment, or took its result), it takes that
+// probe's verdict instead of opening a connection of its own. Checkers with the same timing
+// (delay_loop, warmup and the state their verdicts lead to) fall due together, so N of them cost
+// one probe per delay_loop; ones that differ share the probes that coincide.
 
 #include <cstddef>
 #include <cstdint>
@@ -34,6 +43,8 @@ namespace vigil::checkers {
 
 struct ManagerStats {
   std::uint64_t probes_started = 0;
+  // Verdicts a checker took from a probe started for an identical checker (shared probes).
+  std::uint64_t probes_shared = 0;
   std::uint64_t probes_failed = 0;  // verdicts "failed"
   std::uint64_t probes_cancelled = 0;
   std::uint64_t checkers_disabled = 0;  // could not be built (logged at start)
@@ -88,6 +99,8 @@ class Manager {
 
   const ManagerStats& stats() const { return stats_; }
   std::vector<CheckerStatus> checker_status() const;
+  // Probes running now (each its own connection or script; shared ones count once).
+  std::size_t probes_in_flight() const;
   const VirtualServerHealth& health(std::size_t virtual_server) const;
   std::size_t virtual_server_count() const { return services_.size(); }
 
@@ -97,14 +110,31 @@ class Manager {
     VirtualServerHealth health;
     std::vector<Destination> destinations;
   };
+  struct Slot;
+  // One probe started for the checkers of a shared probe: when it was due (its nominal start),
+  // the checkers waiting for its verdict, and the verdict once it is in, with the time it came.
+  struct Run {
+    core::TimePoint nominal{};
+    std::vector<Slot*> owners;
+    std::optional<CheckResult> result;
+    core::TimePoint completed{};
+  };
+  // The checkers with one probe identity and target (see "Shared probes" above).
+  struct SharedProbe {
+    double warmup_fraction = 0;  // one random part of warmup for all, so they start together
+    std::size_t owners = 0;
+    std::shared_ptr<Run> latest;
+  };
   struct Slot {
     std::size_t service = 0;
     std::size_t real_server = 0;
     std::size_t checker = 0;
     std::shared_ptr<Check> check;
+    std::shared_ptr<SharedProbe> shared;
     std::unique_ptr<core::Timer> timer;
     std::shared_ptr<boost::asio::cancellation_signal> cancel;
-    bool running = false;
+    bool running = false;   // waiting for a verdict (its own probe or a shared one)
+    bool started = false;   // its own Check is running (a cancellable coroutine)
     core::TimePoint due{};  // of the next probe, while the timer is armed
     CheckerStatus status;
   };
@@ -138,9 +168,13 @@ class Manager {
   Previous take_previous();
   void watch_files(const config::Lvs& lvs, const std::vector<config::TrackFile>& track_files);
   void on_file(const std::string& name, long value);
-  void schedule(Slot& slot, core::Duration after);
+  // The next probe `after` from `from` (so that checkers given the same time stay together).
+  void schedule(Slot& slot, core::Duration after, core::TimePoint from);
   void probe(Slot& slot);
-  void finished(Slot& slot, const CheckResult& result);
+  void deliver(const std::shared_ptr<Run>& run);
+  void finished(Slot& slot, const CheckResult& result, core::TimePoint now);
+  void cancel_probes();
+  void log_sharing() const;
   void report(Service& service, const std::vector<HealthEvent>& events);
   void log_probe(const Slot& slot, const CheckResult& result, bool was_up,
                  const CheckerHealth& checker) const;

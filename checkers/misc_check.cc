@@ -17,12 +17,8 @@ namespace {
 class MiscCheckImpl final : public Check {
  public:
   MiscCheckImpl(core::ProcessLauncher& launcher, core::Command command, core::Duration timeout,
-                bool dynamic, std::uint32_t configured_weight)
-      : launcher_(launcher),
-        command_(std::move(command)),
-        timeout_(timeout),
-        dynamic_(dynamic),
-        configured_weight_(configured_weight) {}
+                bool dynamic)
+      : launcher_(launcher), command_(std::move(command)), timeout_(timeout), dynamic_(dynamic) {}
 
   boost::asio::awaitable<CheckResult> run() override {
     const auto start = std::chrono::steady_clock::now();
@@ -33,7 +29,7 @@ class MiscCheckImpl final : public Check {
     // The launcher completes on the io_context and never throws into us: use_awaitable is safe.
     core::ProcessResult r =
         co_await core::async_run(launcher_, command_, options, boost::asio::use_awaitable);
-    CheckResult result = misc_verdict(r, dynamic_, configured_weight_);
+    CheckResult result = misc_verdict(r, dynamic_);
     result.latency = std::chrono::steady_clock::now() - start;
     co_return result;
   }
@@ -43,13 +39,11 @@ class MiscCheckImpl final : public Check {
   core::Command command_;
   core::Duration timeout_;
   bool dynamic_;
-  std::uint32_t configured_weight_;
 };
 
 }  // namespace
 
-CheckResult misc_verdict(const core::ProcessResult& r, bool dynamic,
-                         std::uint32_t configured_weight) {
+CheckResult misc_verdict(const core::ProcessResult& r, bool dynamic) {
   CheckResult out;
   switch (r.kind) {
     case core::ExitKind::kExited: {
@@ -57,10 +51,9 @@ CheckResult misc_verdict(const core::ProcessResult& r, bool dynamic,
       if (status == 0 || (dynamic && status >= 2 && status <= 255)) {
         out.ok = true;
         // "The actual weight set when using misc_dynamic is two less than the exit status
-        // returned. Effective range is 0..253." Exit 0 restores the configured weight.
-        if (dynamic) {
-          out.weight = status >= 2 ? static_cast<std::uint32_t>(status - 2) : configured_weight;
-        }
+        // returned. Effective range is 0..253." Exit 0 restores the configured weight, which
+        // the real server's health knows (VirtualServerHealth::record).
+        if (dynamic && status >= 2) out.weight = static_cast<std::uint32_t>(status - 2);
       } else {
         out.reason = "exited with status " + std::to_string(status);
       }
@@ -82,7 +75,8 @@ CheckResult misc_verdict(const core::ProcessResult& r, bool dynamic,
   return out;
 }
 
-std::unique_ptr<Check> make_misc_check(const config::Checker& checker, const config::RealServer& rs,
+std::unique_ptr<Check> make_misc_check(const config::Checker& checker,
+                                       const config::RealServer& /*rs*/,
                                        const config::VirtualServer& vs, CheckContext& context,
                                        std::string* why) {
   auto fail = [why](std::string message) -> std::unique_ptr<Check> {
@@ -105,9 +99,8 @@ std::unique_ptr<Check> make_misc_check(const config::Checker& checker, const con
   // virtual server's delay_loop, not the checker's own).
   core::Duration timeout = vs.delay_loop;
   if (misc->timeout && misc->timeout->count() > 0) timeout = *misc->timeout;
-  const std::uint32_t weight = rs.weight.value_or(vs.weight);
   return std::make_unique<MiscCheckImpl>(context.launcher, std::move(*command), timeout,
-                                         misc->dynamic, weight);
+                                         misc->dynamic);
 }
 
 }  // namespace vigil::checkers

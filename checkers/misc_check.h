@@ -14,7 +14,8 @@ namespace vigil::checkers {
 
 // The verdict on one finished run (pure, for unit tests):
 //  - exit 0: success; with misc_dynamic the weight goes back to the configured one
-//    (keepalived sets rs->iweight again);
+//    (keepalived sets rs->iweight again): CheckResult::weight is left unset, and the real
+//    server's health restores the weight it knows (so one run can serve several owners);
 //  - misc_dynamic and exit 2..255: success with weight = code - 2 (0..253, not capped);
 //  - any other exit status: failure "exited with status N";
 //  - killed after misc_timeout (SIGTERM, then SIGKILL): failure "timeout". A script that traps
@@ -22,8 +23,7 @@ namespace vigil::checkers {
 //    looks at the timeout state when WIFSIGNALED);
 //  - any other signal: failure "due to signal N";
 //  - failed to start: failure with the errno text.
-CheckResult misc_verdict(const core::ProcessResult& result, bool dynamic,
-                         std::uint32_t configured_weight);
+CheckResult misc_verdict(const core::ProcessResult& result, bool dynamic);
 
 std::unique_ptr<Check> make_misc_check(const config::Checker& checker, const config::RealServer& rs,
                                        const config::VirtualServer& vs, CheckContext& context,

@@ -19,7 +19,7 @@ HealthEvent event(HealthEventKind kind, core::TimePoint at) {
 
 }  // namespace
 
-VirtualServerHealth::VirtualServerHealth(const config::VirtualServer& vs, std::uint32_t rise)
+VirtualServerHealth::VirtualServerHealth(const config::VirtualServer& vs)
     : quorum_(vs.quorum), hysteresis_(vs.hysteresis), omega_(vs.omega) {
   servers_.reserve(vs.real_servers.size());
   for (const auto& rs : vs.real_servers) {
@@ -33,7 +33,7 @@ VirtualServerHealth::VirtualServerHealth(const config::VirtualServer& vs, std::u
     s.inhibit = rs.inhibit_on_failure.value_or(vs.inhibit_on_failure);
     s.checkers.reserve(rs.checkers.size());
     for (const auto& ch : rs.checkers) {
-      s.checkers.emplace_back(settings_of(ch, rise));
+      s.checkers.emplace_back(settings_of(ch));
       // validate_check_config(): an alpha checker starts failed.
       if (!s.checkers.back().up()) ++s.failed;
     }

@@ -88,8 +88,8 @@ struct HealthUpdate {
 
 class VirtualServerHealth {
  public:
-  // `vs` as finalized by the parser. `rise` is the vigil extension for every checker.
-  explicit VirtualServerHealth(const config::VirtualServer& vs, std::uint32_t rise = 1);
+  // `vs` as finalized by the parser.
+  explicit VirtualServerHealth(const config::VirtualServer& vs);
 
   // Reload, before start(): checker `checker` of real server `rs` continues from `state`, the
   // state of the same checker under the previous configuration; `dynamic_weight` is the weight

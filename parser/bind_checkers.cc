@@ -93,6 +93,12 @@ const CheckerKeyword kCommonKeywords[] = {
      [](const Node& n, BindContext& c, Checker& ch) {
        if (auto v = parse_bool_arg(n, c)) ch.alpha = *v;
      }},
+    {"rise",
+     [](const Node& n, BindContext& c, Checker& ch) {
+       // vigil extension: consecutive successes before a down checker is up (default 1).
+       if (!expect_args(n, c, 1)) return;
+       if (auto v = parse_uint(n, 0, 1, UINT32_MAX, c)) ch.rise = static_cast<std::uint32_t>(*v);
+     }},
     {"log_all_failures",
      [](const Node& n, BindContext& c, Checker& ch) {
        if (auto v = parse_bool_arg(n, c)) ch.log_all_failures = *v;
@@ -455,6 +461,12 @@ const RsKeyword kCheckerEntries[] = {
 }  // namespace
 
 std::span<const Keyword<config::RealServer>> checker_keywords() { return kCheckerEntries; }
+
+void report_misplaced_rise(const Node& node, BindContext& ctx) {
+  ctx.diag.warning(node.location(),
+                   "'rise' is a checker keyword (vigil extension): write it inside the "
+                   "TCP_CHECK, HTTP_GET, ... block it applies to; ignored here");
+}
 std::span<const Keyword<ConnectionOptions>> connection_keywords() { return kConnectionKeywords; }
 std::span<const Keyword<Checker>> common_checker_keywords() { return kCommonKeywords; }
 

@@ -142,6 +142,7 @@ using VsKeyword = Keyword<VirtualServer>;
 
 const VsKeyword kVirtualServerKeywords[] = {
     {"ip_family", bind_ip_family},
+    {"rise", [](const Node& n, BindContext& c, VirtualServer&) { report_misplaced_rise(n, c); }},
     {"retry",
      [](const Node& n, BindContext& c, VirtualServer& vs) {
        if (!expect_args(n, c, 1)) return;

@@ -57,6 +57,10 @@ void bind_checker_block(const Node& block, std::string_view block_name,
                         std::span<const Keyword<config::Checker>> specific, BindContext& ctx,
                         config::Checker& checker);
 
+// `rise` (a vigil extension of checker blocks) in a real_server or virtual_server: a warning that
+// says where it belongs; nothing is set (keepalived has no such keyword anywhere).
+void report_misplaced_rise(const Node& node, BindContext& ctx);
+
 // Connection keywords alone (SMTP_CHECK host blocks).
 std::span<const Keyword<config::ConnectionOptions>> connection_keywords();
 std::span<const Keyword<config::Checker>> common_checker_keywords();

@@ -260,6 +260,7 @@ json checker_json(const config::Checker& c) {
     j["retry"] = opt(c.retry);
     j["delay_before_retry"] = seconds(c.delay_before_retry);
     j["alpha"] = opt(c.alpha);
+    j["rise"] = c.rise;
     j["log_all_failures"] = c.log_all_failures;
   }
   details_json(c, j);
@@ -400,6 +401,15 @@ nlohmann::ordered_json lvs_to_json(const config::Config& config) {
 
 std::string checker_identity(const config::Checker& checker) {
   return checker_json(checker).dump();
+}
+
+std::string probe_identity(const config::Checker& checker) {
+  json j = checker_json(checker);
+  for (const char* key : {"delay_loop", "warmup", "retry", "delay_before_retry", "alpha", "rise",
+                          "log_all_failures"}) {
+    j.erase(key);
+  }
+  return j.dump();
 }
 
 }  // namespace vigil::parser

@@ -73,6 +73,7 @@ const RsKeyword kRealServerKeywords[] = {
                        RealServer& rs) { bind_rs_notify(n, c, rs.notify_down, rs); }},
     {"alpha",
      [](const Node& n, BindContext& c, RealServer& rs) { set_optional_flag(n, c, rs.alpha); }},
+    {"rise", [](const Node& n, BindContext& c, RealServer&) { report_misplaced_rise(n, c); }},
     {"retry",
      [](const Node& n, BindContext& c, RealServer& rs) {
        if (!expect_args(n, c, 1)) return;

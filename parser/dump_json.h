@@ -21,4 +21,9 @@ std::string config_json_text(const config::Config& config);
 // same identity probe the same way. A reload keeps the state of such a checker.
 std::string checker_identity(const config::Checker& checker);
 
+// What a checker's probe does, without when it runs or how its verdicts are counted: the
+// checker's identity less delay_loop, warmup, retry, delay_before_retry, alpha, rise and
+// log_all_failures. Checkers with the same probe identity (and target) may share their probes.
+std::string probe_identity(const config::Checker& checker);
+
 }  // namespace vigil::parser

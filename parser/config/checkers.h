@@ -156,6 +156,9 @@ struct Checker {
   std::optional<std::uint32_t> retry;
   std::optional<Duration> delay_before_retry;
   std::optional<bool> alpha;
+  // vigil extension (keepalived has no such keyword): consecutive successes a down checker needs
+  // before it is up again. 1 is keepalived's behaviour.
+  std::uint32_t rise = 1;
   bool log_all_failures = false;
   CheckerDetails details;
 };

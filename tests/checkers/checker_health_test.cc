@@ -202,7 +202,8 @@ TEST(CheckerHealth, SettingsComeFromTheFinalizedChecker) {
   c.retry = 4;
   c.delay_before_retry = std::chrono::milliseconds(1500);
   c.alpha = true;
-  auto s = settings_of(c, 2);
+  c.rise = 2;
+  auto s = settings_of(c);
   EXPECT_EQ(s.delay_loop, 7s);
   EXPECT_EQ(s.warmup, 7s);  // unset warmup: the checker's delay_loop
   EXPECT_EQ(s.retry, 4u);

@@ -9,6 +9,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <boost/asio/post.hpp>
@@ -92,12 +93,14 @@ struct CheckersManager : ::testing::Test {
   config::GlobalDefs global;
   Script scripts[2];
   std::vector<std::pair<core::TimePoint, HealthEvent>> events;
+  std::vector<std::uint16_t> event_ports;  // the virtual server of each event
   std::vector<std::vector<Destination>> tables;
 
   std::unique_ptr<Manager> make() {
     Manager::Listener l;
-    l.event = [this](const config::VirtualServer&, const HealthEvent& e) {
+    l.event = [this](const config::VirtualServer& vs, const HealthEvent& e) {
       events.emplace_back(clock.now(), e);
+      event_ports.push_back(vs.port);
     };
     l.destinations = [this](const config::VirtualServer&, const std::vector<Destination>& d) {
       tables.push_back(d);
@@ -280,6 +283,178 @@ TEST_F(CheckersManager, ReloadCancelsProbesInFlightAndRunsThemAgain) {
   run_for(milliseconds(100));
   EXPECT_EQ(m->stats().probes_cancelled, 2u);
   EXPECT_EQ(scripts[0].probed_at.size(), 2u);  // run again at once
+  m->stop();
+}
+
+// rise 3 (vigil extension): a real server that went down comes back only on the third
+// consecutive success, at that probe's moment; a failure in between starts the count again.
+TEST_F(CheckersManager, RiseNeedsConsecutiveSuccessesBeforeTheRealServerReturns) {
+  // 1 s: failure -> down (retry 0). 11, 21: successes 1 and 2. 31: failure (count reset).
+  // 41, 51: successes 1, 2. 61: success 3 -> up.
+  scripts[0].verdicts = {false, true, true, false, true, true, true};
+  config::Lvs lvs = one_service(/*retry=*/0);
+  lvs.virtual_servers[0].real_servers[0].checkers[0].rise = 3;
+  auto m = make();
+  m->start(lvs, global);
+  events.clear();
+  run_for(seconds(60));
+  EXPECT_FALSE(m->health(0).alive(0));
+  ASSERT_EQ(events.size(), 3u);  // checker down, RS down, quorum down at 1 s
+  EXPECT_EQ(events[1].second.kind, HealthEventKind::kRealServerDown);
+  EXPECT_EQ(events[1].first, t0 + seconds(1));
+  EXPECT_EQ(m->health(0).checker(0, 0).successes(), 2u);
+  run_for(milliseconds(990));  // 60.99 s: still down
+  EXPECT_FALSE(m->health(0).alive(0));
+  run_for(milliseconds(10));  // 61 s: the third success
+  EXPECT_TRUE(m->health(0).alive(0));
+  ASSERT_EQ(events.size(), 6u);
+  EXPECT_EQ(events[3].second.kind, HealthEventKind::kCheckerUp);
+  EXPECT_EQ(events[4].second.kind, HealthEventKind::kRealServerUp);
+  EXPECT_EQ(events[4].first, t0 + seconds(61));
+  EXPECT_EQ(events[5].second.kind, HealthEventKind::kQuorumUp);
+  // Successes short of rise are probed delay_loop apart, as any probe of a down checker.
+  ASSERT_EQ(scripts[0].probed_at.size(), 7u);
+  for (std::size_t i = 0; i < 7; ++i) {
+    EXPECT_EQ(scripts[0].probed_at[i], t0 + seconds(1 + 10 * static_cast<int>(i))) << i;
+  }
+  m->stop();
+}
+
+// Virtual servers 10.0.0.1:80, :81, ... with one real server 10.0.0.2:80 and one TCP_CHECK each,
+// as `checker` says.
+config::Lvs services_sharing(const std::vector<config::Checker>& checkers) {
+  config::Lvs lvs;
+  for (std::size_t i = 0; i < checkers.size(); ++i) {
+    config::VirtualServer vs;
+    vs.address = ip("10.0.0.1");
+    vs.port = static_cast<std::uint16_t>(80 + i);
+    vs.protocol = config::LvsProtocol::kTcp;
+    config::RealServer rs;
+    rs.address = ip("10.0.0.2");
+    rs.port = 80;
+    rs.weight = 1;
+    rs.checkers.push_back(checkers[i]);
+    vs.real_servers.push_back(rs);
+    lvs.virtual_servers.push_back(vs);
+  }
+  return lvs;
+}
+
+config::Checker tcp_checker(std::uint32_t retry, core::Duration delay_loop = seconds(10)) {
+  config::Checker c;
+  c.type = config::CheckerType::kTcp;
+  c.connection.emplace();
+  c.connection->connect_ip = ip("10.0.0.2");
+  c.connection->connect_port = 80;
+  c.connection->connect_timeout = seconds(1);
+  c.delay_loop = std::chrono::duration_cast<config::Duration>(delay_loop);
+  c.warmup = seconds(5);  // a random start in 1..6 s, the same for checkers sharing a probe
+  c.retry = retry;
+  c.delay_before_retry = seconds(2);
+  c.alpha = false;
+  return c;
+}
+
+// Shared probes: four identical checkers of one real server in four virtual servers make one
+// probe per delay_loop, and every virtual server takes each verdict at the same moment.
+TEST_F(CheckersManager, IdenticalCheckersShareOneProbePerDelayLoop) {
+  scripts[0].verdicts = {true, false, true};
+  const config::Checker c = tcp_checker(/*retry=*/0);
+  const config::Lvs lvs = services_sharing({c, c, c, c});
+  auto m = make();
+  m->start(lvs, global);
+  events.clear();
+  run_for(seconds(60));
+  // The first probe between 1 and 6 s, then every 10 s: six in 60 s, for all four.
+  const auto& probed = scripts[0].probed_at;
+  ASSERT_EQ(probed.size(), 6u);
+  for (std::size_t i = 1; i < probed.size(); ++i) EXPECT_EQ(probed[i] - probed[i - 1], seconds(10));
+  EXPECT_EQ(m->stats().probes_started, 6u);
+  EXPECT_EQ(m->stats().probes_shared, 18u);
+  // The failure of the second probe takes the real server down in every virtual server at
+  // that moment; the third brings it back in all.
+  std::vector<core::TimePoint> down, up;
+  for (const auto& [at, e] : events) {
+    if (e.kind == HealthEventKind::kRealServerDown) down.push_back(at);
+    if (e.kind == HealthEventKind::kRealServerUp) up.push_back(at);
+  }
+  EXPECT_EQ(down, std::vector<core::TimePoint>(4, probed[1]));
+  EXPECT_EQ(up, std::vector<core::TimePoint>(4, probed[2]));
+  for (std::size_t v = 0; v < 4; ++v) EXPECT_TRUE(m->health(v).alive(0));
+  m->stop();
+}
+
+// Owners of a shared probe keep keepalived's logic each: with retry 0 one goes down on the
+// first failure, with retry 2 the other retries (alone: its retries fall due when nobody else
+// probes) and goes down two retries later; each comes back on its own next probe.
+TEST_F(CheckersManager, SharedProbeOwnersKeepTheirOwnRetryLogic) {
+  config::Checker quick = tcp_checker(/*retry=*/0);
+  config::Checker patient = tcp_checker(/*retry=*/2);
+  quick.warmup = patient.warmup = seconds(0);
+  // Runs: 1 s (both) ok; 11 s (both) fails; 13 s, 15 s (patient's retries) fail; 21 s (quick)
+  // ok; 25 s (patient) ok.
+  scripts[0].verdicts = {true, false, false, false, true, true};
+  const config::Lvs lvs = services_sharing({quick, patient});
+  auto m = make();
+  m->start(lvs, global);
+  events.clear();
+  event_ports.clear();
+  run_for(seconds(26));
+  const auto& probed = scripts[0].probed_at;
+  ASSERT_EQ(probed.size(), 6u);
+  const std::vector<core::Duration> runs = {seconds(1),  seconds(11), seconds(13),
+                                            seconds(15), seconds(21), seconds(25)};
+  for (std::size_t i = 0; i < probed.size(); ++i) EXPECT_EQ(probed[i] - t0, runs[i]) << i;
+  // Real server transitions per virtual server (80: retry 0, 81: retry 2).
+  std::vector<std::tuple<std::uint16_t, HealthEventKind, core::Duration>> rs_events;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto kind = events[i].second.kind;
+    if (kind == HealthEventKind::kRealServerDown || kind == HealthEventKind::kRealServerUp)
+      rs_events.emplace_back(event_ports[i], kind, events[i].first - t0);
+  }
+  EXPECT_EQ(rs_events, (std::vector<std::tuple<std::uint16_t, HealthEventKind, core::Duration>>{
+                           {80, HealthEventKind::kRealServerDown, seconds(11)},
+                           {81, HealthEventKind::kRealServerDown, seconds(15)},
+                           {80, HealthEventKind::kRealServerUp, seconds(21)},
+                           {81, HealthEventKind::kRealServerUp, seconds(25)}}));
+  EXPECT_EQ(m->stats().probes_started, 6u);
+  EXPECT_EQ(m->stats().probes_shared, 2u);  // at 1 s and 11 s
+  EXPECT_TRUE(m->health(0).alive(0));
+  EXPECT_TRUE(m->health(1).alive(0));
+  m->stop();
+}
+
+// Checkers whose probes differ in anything that shapes the probe never share; ones that differ
+// only in timing share the probes that fall due together.
+TEST_F(CheckersManager, DifferentProbesDoNotShare) {
+  config::Checker a = tcp_checker(1);
+  config::Checker b = tcp_checker(1);
+  b.connection->connect_timeout = seconds(2);
+  config::Checker d = tcp_checker(1);
+  d.connection->connect_port = 8080;
+  const config::Lvs lvs = services_sharing({a, b, d});
+  auto m = make();
+  m->start(lvs, global);
+  run_for(seconds(60));
+  EXPECT_EQ(m->stats().probes_shared, 0u);
+  EXPECT_EQ(m->stats().probes_started, scripts[0].probed_at.size());
+  EXPECT_EQ(m->stats().probes_started, 18u);  // six each
+  m->stop();
+}
+
+TEST_F(CheckersManager, CheckersDifferingOnlyInTimingShareTheProbesThatCoincide) {
+  config::Checker every10 = tcp_checker(1, seconds(10));
+  config::Checker every20 = tcp_checker(1, seconds(20));
+  every10.warmup = every20.warmup = seconds(0);
+  const config::Lvs lvs = services_sharing({every10, every20});
+  auto m = make();
+  m->start(lvs, global);
+  run_for(seconds(50));
+  // 1 (both), 11, 21 (both), 31, 41 (both).
+  const auto& probed = scripts[0].probed_at;
+  ASSERT_EQ(probed.size(), 5u);
+  EXPECT_EQ(probed[4] - t0, seconds(41));
+  EXPECT_EQ(m->stats().probes_shared, 3u);
   m->stop();
 }
 

@@ -321,5 +321,90 @@ TEST(BindCheckers, CommonValueErrors) {
   EXPECT_EQ(checker(r)["log_all_failures"], true);
 }
 
+// `rise` (vigil extension): on every checker type with timing, 1 by default, in the dump; a
+// value below 1 or outside a checker block is reported where it is written.
+TEST(BindCheckers, Rise) {
+  auto r =
+      parse(rs("    TCP_CHECK {\n      rise 3\n    }\n    HTTP_GET {\n      url {\n"
+               "        path /\n      }\n    }\n"));
+  EXPECT_EQ(diags(r), Strings{});
+  EXPECT_EQ(checker(r, 0)["rise"], 3);
+  EXPECT_EQ(checker(r, 1)["rise"], 1);
+  EXPECT_EQ(r.config.lvs.virtual_servers[0].real_servers[0].checkers[0].rise, 3u);
+
+  auto bad =
+      parse(rs("    rise 2\n    MISC_CHECK {\n      misc_path /bin/true\n      rise 0\n"
+               "    }\n    PING_CHECK {\n      rise\n    }\n    FILE_CHECK {\n"
+               "      track_file f\n      rise 2\n    }\n",
+               "  rise 4\n"));
+  EXPECT_EQ(
+      diags(bad),
+      (Strings{
+          "t.conf:5:3: warning: 'rise' is a checker keyword (vigil extension): write it inside "
+          "the TCP_CHECK, HTTP_GET, ... block it applies to; ignored here",
+          "t.conf:7:5: warning: 'rise' is a checker keyword (vigil extension): write it inside "
+          "the TCP_CHECK, HTTP_GET, ... block it applies to; ignored here",
+          "t.conf:10:12: error: 'rise': invalid value '0' (expected an integer 1..4294967295)",
+          "t.conf:13:7: error: 'rise' expects 1 argument, got 0",
+          "t.conf:17:7: warning: unknown keyword 'rise' in FILE_CHECK"}));
+  EXPECT_EQ(checker(bad, 0)["rise"], 1);
+}
+
+// regex is PCRE2 (keepalived's library): PCRE2-only syntax is accepted, a pattern that does not
+// compile with the url's regex_options is an error at the pattern.
+TEST(BindCheckers, RegexPatternsCompileAsPcre2) {
+  auto r =
+      parse(rs("    HTTP_GET {\n      url {\n        path /\n"
+               "        regex \"(?<=status: )GREEN(?<n>[0-9]++)?\"\n      }\n"
+               "      url {\n        path /a\n        regex \"a(b\"\n      }\n"
+               "      url {\n        path /b\n        regex \"(?<=a+)b\"\n      }\n"
+               "      url {\n        path /c\n        regex x\n"
+               "        regex_options utf never_utf\n      }\n    }\n"));
+  EXPECT_EQ(
+      diags(r),
+      (Strings{"t.conf:14:15: error: 'regex': invalid pattern 'a(b': missing closing parenthesis "
+               "at offset 3 (PCRE2 syntax); the checker is disabled",
+               "t.conf:18:15: error: 'regex': invalid pattern '(?<=a+)b': lookbehind assertion is "
+               "not fixed length at offset 6 (PCRE2 syntax); the checker is disabled",
+               "t.conf:22:15: error: 'regex': invalid pattern 'x': using UTF is disabled by "
+               "the application at offset 0 (PCRE2 syntax); the checker is disabled"}));
+  EXPECT_EQ(checker(r)["urls"][0]["regex"], "(?<=status: )GREEN(?<n>[0-9]++)?");
+}
+
+// verify_certificate, verify_ca_file, verify_ca_path, verify_host (vigil extensions) on
+// SSL_GET; in the dump of every SSL_GET; reported on HTTP_GET and when verification is off.
+TEST(BindCheckers, SslVerification) {
+  auto r =
+      parse(rs("    SSL_GET {\n      url {\n        path /\n      }\n"
+               "      verify_certificate\n      verify_ca_file /etc/ca.pem\n"
+               "      verify_ca_path /etc/ssl/certs\n      verify_host www.example.com\n"
+               "    }\n    SSL_GET {\n      url {\n        path /\n      }\n    }\n"));
+  EXPECT_EQ(diags(r), Strings{});
+  auto c = checker(r, 0);
+  EXPECT_EQ(c["verify_certificate"], true);
+  EXPECT_EQ(c["verify_ca_file"], "/etc/ca.pem");
+  EXPECT_EQ(c["verify_ca_path"], "/etc/ssl/certs");
+  EXPECT_EQ(c["verify_host"], "www.example.com");
+  auto d = checker(r, 1);
+  EXPECT_EQ(d["verify_certificate"], false);  // keepalived's behaviour
+  EXPECT_EQ(d["verify_ca_file"], nullptr);
+
+  auto bad =
+      parse(rs("    HTTP_GET {\n      url {\n        path /\n      }\n"
+               "      verify_certificate\n    }\n    SSL_GET {\n      url {\n"
+               "        path /\n      }\n      verify_host h\n"
+               "      verify_certificate maybe\n      verify_ca_file\n    }\n"));
+  EXPECT_EQ(
+      diags(bad),
+      (Strings{"t.conf:11:7: warning: 'verify_certificate' applies to SSL_GET only (vigil "
+               "extension); ignored",
+               "t.conf:18:26: error: 'verify_certificate': invalid value 'maybe' (expected "
+               "on/off, true/false or yes/no)",
+               "t.conf:19:7: error: 'verify_ca_file' expects 1 argument, got 0",
+               "t.conf:13:5: warning: SSL_GET: verify_ca_file, verify_ca_path and verify_host "
+               "have no effect without 'verify_certificate'"}));
+  EXPECT_EQ(checker(bad, 0).contains("verify_certificate"), false);
+}
+
 }  // namespace
 }  // namespace vigil::parser
