@@ -14,6 +14,9 @@ packages=(
   tshark
   # tests: a real SMTP server for SMTP_CHECK (tests/checkers/smtp_check_test.cc)
   python3-aiosmtpd
+  # tests: real web and DNS servers for the checkers (tests/integration/checkers_servers.sh,
+  # tests/bench/checkers_bench.sh); dnsmasq-base is the program without its system service
+  nginx dnsmasq-base
 )
 
 missing=()
@@ -33,7 +36,10 @@ echo "wireshark-common wireshark-common/install-setuid boolean false" |
   "${sudo_cmd[@]}" debconf-set-selections
 "${sudo_cmd[@]}" apt-get update -q
 "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
-# keepalived is a test peer only: never let the package's own service run on this machine.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet keepalived 2>/dev/null; then
-  "${sudo_cmd[@]}" systemctl disable --now keepalived || true
-fi
+# keepalived and nginx are test tools only: never let the packages' own services run on this
+# machine (nginx's would hold port 80).
+for service in keepalived nginx; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$service" 2>/dev/null; then
+    "${sudo_cmd[@]}" systemctl disable --now "$service" || true
+  fi
+done
