@@ -66,7 +66,7 @@ class HttpCheck final : public Check {
     std::optional<core::StreamSearch> search;
     if (url.regex) {
       search.emplace(*url.regex, url.regex_min_offset, url.regex_max_offset);
-      request.body_observer = [&search](std::string_view bytes) { search->feed(bytes); };
+      request.raw_observer = [&search](std::string_view bytes) { search->feed(bytes); };
     }
     const HttpFetchResult r = co_await http_fetch(io_, request);
     if (!r.transport_ok) co_return r.error;

@@ -7,10 +7,13 @@
 // url ends the probe, as in keepalived, where a failed url is retried before any other is
 // tried.
 //
-// regex: PCRE2 with keepalived's regex_options, searched over the body as it streams in
-// (core/stream_regex.h): the result pcre2_match() gives on the whole body from
-// regex_min_offset, for a match starting at or before regex_max_offset; regex_stack sizes the
-// JIT stack. A pattern that does not compile makes the checker unbuildable with the reason.
+// regex: PCRE2 with keepalived's regex_options, searched over the response as it streams in
+// (core/stream_regex.h). keepalived searches the data it reads, status line and header included,
+// and its regex_min_offset / regex_max_offset count from the response's first byte (measured
+// with keepalived 2.2.7); so does vigil, and gives the result pcre2_match() gives on the whole
+// response (keepalived, matching read by read, misses a match that reaches the end of the
+// response or is longer than about 4 KiB). regex_stack sizes the JIT stack. A pattern that
+// does not compile makes the checker unbuildable with the reason.
 
 #include <cstddef>
 #include <memory>

@@ -93,6 +93,7 @@ asio::awaitable<void> exchange(Stream& stream, const HttpFetchRequest& request,
       co_return;
     }
     auto [ec, n] = *r;
+    if (n > 0 && request.raw_observer) request.raw_observer(std::string_view(buffer.data(), n));
     if (n > 0 && !parser.feed(std::string_view(buffer.data(), n))) {
       result.error = "bad response: " + parser.error();
       co_return;

@@ -45,8 +45,15 @@ struct HttpFetchRequest {
   std::string path = "/";
   std::string host;  // Host header value (http_host())
   bool digest = false;
-  // Every de-framed body byte, in order (regex matching, genhash -v).
+  bool keep_header = false;  // fill HttpFetchResult::header (genhash -v)
+  // Every de-framed body byte, in order (genhash -v).
   std::function<void(std::string_view)> body_observer;
+  // Every byte of the response as it was received: status line, header and body with any chunk
+  // framing (regex: keepalived searches the data it reads, from its first byte).
+  std::function<void(std::string_view)> raw_observer;
+  // Where reads land (keepalived reads 4 KiB at a time); null: a buffer of the fetch's own. A
+  // check that fetches over and over passes one it keeps, so that a probe allocates no 4 KiB.
+  std::vector<char>* read_buffer = nullptr;
 };
 
 struct HttpFetchResult {

@@ -232,6 +232,12 @@ void StreamSearch::search(bool final) {
   const int rc = pcre2_match(regex_.impl().code, reinterpret_cast<PCRE2_SPTR>(buffer_.data()),
                              usable, scan_ - base_, options, match_->data, match_->context);
   const PCRE2_SIZE* ovector = pcre2_get_ovector_pointer(match_->data);
+  // PCRE2 10.42's JIT ignores the offset limit in partial matching: a (partial) match that
+  // starts after max_offset means none can start at or before it (matches are leftmost).
+  if ((rc >= 0 || rc == PCRE2_ERROR_PARTIAL) && max_offset_ && base_ + ovector[0] > *max_offset_) {
+    state_ = State::kNoMatch;
+    return;
+  }
   if (rc >= 0) {
     state_ = State::kMatched;
     match_offset_ = base_ + ovector[0];

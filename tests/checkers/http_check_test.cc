@@ -254,7 +254,8 @@ TEST_F(HttpCheckTest, RegexMatchAndNoMatch) {
   server.response = "HTTP/1.0 200 OK\r\n\r\n<html>status: GREEN</html>";
   asio::co_spawn(io_, serve(server), asio::detached);
   auto u = url("/");
-  u.regex = config::HttpRegex{"status: (GREEN|AMBER)", false, {}, 0, std::nullopt, std::nullopt};
+  u.regex =
+      config::HttpRegex{"status: (GREEN|AMBER)", false, {}, 0, std::nullopt, std::nullopt, {}};
   EXPECT_TRUE(check(http_checker(config::CheckerType::kHttp, {u}), server.port()).ok);
   u.regex->no_match = true;
   EXPECT_FALSE(check(http_checker(config::CheckerType::kHttp, {u}), server.port()).ok);
@@ -263,7 +264,7 @@ TEST_F(HttpCheckTest, RegexMatchAndNoMatch) {
   EXPECT_FALSE(check(http_checker(config::CheckerType::kHttp, {u}), server.port()).ok);
   u.regex->options = {"caseless"};
   EXPECT_TRUE(check(http_checker(config::CheckerType::kHttp, {u}), server.port()).ok);
-  u.regex->max_offset = 3;  // "GREEN" starts at 14
+  u.regex->max_offset = 3;  // "GREEN" starts at 33 of the response
   EXPECT_FALSE(check(http_checker(config::CheckerType::kHttp, {u}), server.port()).ok);
 }
 
@@ -276,7 +277,8 @@ TEST_F(HttpCheckTest, RegexIsPcre2OverTheStreamedBody) {
   asio::co_spawn(io_, serve(server), asio::detached);
   const auto ok = [&](const std::string& pattern, std::vector<std::string> options = {}) {
     auto u = url("/");
-    u.regex = config::HttpRegex{pattern, false, std::move(options), 0, std::nullopt, std::nullopt};
+    u.regex =
+        config::HttpRegex{pattern, false, std::move(options), 0, std::nullopt, std::nullopt, {}};
     return check(http_checker(config::CheckerType::kHttp, {u}), server.port()).ok;
   };
   EXPECT_TRUE(ok("(?<=status: )GREEN"));
@@ -284,7 +286,8 @@ TEST_F(HttpCheckTest, RegexIsPcre2OverTheStreamedBody) {
   EXPECT_TRUE(ok("load: \\d++\\n"));
   EXPECT_TRUE(ok("(?<word>GR)EEN\\nload: (?!0)\\d+"));
   EXPECT_TRUE(ok("^load", {"multiline"}));
-  EXPECT_FALSE(ok("^load"));
+  EXPECT_FALSE(ok("^load"));  // ^ is the start of the response
+  EXPECT_FALSE(ok("^<html>"));
   EXPECT_TRUE(ok("green.load", {"caseless", "dotall"}));
   EXPECT_FALSE(ok("green.load", {"caseless"}));
   EXPECT_TRUE(ok("g r e e n", {"caseless", "extended"}));
@@ -292,29 +295,32 @@ TEST_F(HttpCheckTest, RegexIsPcre2OverTheStreamedBody) {
   EXPECT_FALSE(ok("</html>$", {"dollar_endonly"}));
 }
 
-TEST_F(HttpCheckTest, RegexOffsetsAndNoMatchReason) {
+// As keepalived 2.2.7 (measured against nginx): the regex searches the response from its first
+// byte, status line and header included, and regex_min_offset / regex_max_offset count from there.
+TEST_F(HttpCheckTest, RegexSearchesTheWholeResponseAndOffsetsCountFromItsStart) {
   ScriptedServer server(io_);
-  server.response = "HTTP/1.0 200 OK\r\n\r\nabc GREEN xyz GREEN";
+  server.response = "HTTP/1.0 200 OK\r\n\r\nabc GREEN xyz GREEN";  // GREEN at 23 and 33
   asio::co_spawn(io_, serve(server), asio::detached);
   auto u = url("/");
-  u.regex = config::HttpRegex{"GREEN", false, {}, 5, 15, std::nullopt};
-  EXPECT_TRUE(check(http_checker(config::CheckerType::kHttp, {u}), server.port()).ok);
-  u.regex->min_offset = 6;  // the first GREEN starts at 4, the second at 14
-  EXPECT_TRUE(check(http_checker(config::CheckerType::kHttp, {u}), server.port()).ok);
-  u.regex->max_offset = 13;
-  const CheckResult r = check(http_checker(config::CheckerType::kHttp, {u}), server.port());
+  const auto run = [&](std::string pattern, std::size_t min, std::optional<std::size_t> max) {
+    u.regex = config::HttpRegex{std::move(pattern), false, {}, min, max, std::nullopt, {}};
+    return check(http_checker(config::CheckerType::kHttp, {u}), server.port());
+  };
+  EXPECT_TRUE(run("^HTTP/1\\.0 200 OK", 0, std::nullopt).ok);
+  EXPECT_TRUE(run("GREEN", 23, 23).ok);
+  EXPECT_TRUE(run("GREEN", 24, 33).ok);
+  const CheckResult r = run("GREEN", 24, 32);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.reason, "url(/): regex did not match");
-  u.regex->max_offset.reset();
-  u.regex->no_match = true;
+  u.regex = config::HttpRegex{"GREEN", true, {}, 24, std::nullopt, std::nullopt, {}};
   const CheckResult n = check(http_checker(config::CheckerType::kHttp, {u}), server.port());
   EXPECT_FALSE(n.ok);
-  EXPECT_EQ(n.reason, "url(/): regex matched at offset 14 (regex_no_match)");
+  EXPECT_EQ(n.reason, "url(/): regex matched at offset 33 (regex_no_match)");
 }
 
 TEST_F(HttpCheckTest, InvalidRegexIsRefusedAtBuild) {
   auto u = url("/");
-  u.regex = config::HttpRegex{"a(b", false, {}, 0, std::nullopt, std::nullopt};
+  u.regex = config::HttpRegex{"a(b", false, {}, 0, std::nullopt, std::nullopt, {}};
   std::string why;
   EXPECT_FALSE(make_http_check(http_checker(config::CheckerType::kHttp, {u}),
                                real_server("127.0.0.1", 80), vs_, context_, &why));

@@ -15,11 +15,19 @@ namespace vigil::core {
 namespace {
 
 struct Case {
+  Case(std::string p, std::vector<std::string> o, std::uint32_t f, std::string b,
+       std::size_t min = 0, std::optional<std::size_t> max = std::nullopt)
+      : pattern(std::move(p)),
+        options(std::move(o)),
+        flags(f),
+        body(std::move(b)),
+        min_offset(min),
+        max_offset(max) {}
   std::string pattern;
   std::vector<std::string> options;
   std::uint32_t flags;  // the same options as PCRE2 flags, for the oracle
   std::string body;
-  std::size_t min_offset = 0;
+  std::size_t min_offset;
   std::optional<std::size_t> max_offset;
 };
 
@@ -111,6 +119,9 @@ std::vector<Case> cases() {
       {"GREEN", {}, 0, page, 0, 60},
       {"GREEN", {}, 0, page, 0, 62},
       {"GREEN|uptime", {}, 0, page, 63, 80},
+      {"uptime", {}, 0, page, 0, 30},  // PCRE2's JIT alone would find it (partial matching)
+      {"GREEN", {}, 0, std::string(5000, 'x') + "GREEN", 0, 4999},
+      {"GREEN", {}, 0, std::string(5000, 'x') + "GREEN", 0, 5000},
       {"(?<=: )\\d", {}, 0, page, 73},
       {"</html>", {}, 0, page, 200},
       {"a.*b", {}, 0, std::string(3000, 'a') + "b"},
