@@ -149,6 +149,7 @@ int run_genhash(const GenhashOptions& o, std::ostream& out, std::ostream& err) {
   request.host =
       http_host(o.virtualhost ? &*o.virtualhost : nullptr, o.endpoint.address, o.endpoint.port);
   request.digest = true;
+  request.keep_header = true;
   if (o.tls) {
     std::string why;
     request.tls = make_client_tls_context(nullptr, nullptr, &why);

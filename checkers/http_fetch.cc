@@ -4,7 +4,6 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include <array>
 #include <chrono>
 
 #include <boost/asio/as_tuple.hpp>
@@ -83,7 +82,9 @@ asio::awaitable<void> exchange(Stream& stream, const HttpFetchRequest& request,
     if (md5) md5->update(body);
     if (request.body_observer) request.body_observer(body);
   });
-  std::array<char, kReadChunk> buffer;
+  std::vector<char> own;
+  std::vector<char>& buffer = request.read_buffer ? *request.read_buffer : own;
+  buffer.resize(kReadChunk);
   while (!parser.body_complete()) {
     auto r = co_await with_socket_deadline(
         socket, stream.async_read_some(asio::buffer(buffer), kAsTuple), limit);
@@ -111,7 +112,7 @@ asio::awaitable<void> exchange(Stream& stream, const HttpFetchRequest& request,
   }
   result.transport_ok = true;
   result.status = parser.status();
-  result.header = parser.header_text();
+  if (request.keep_header) result.header = parser.header_text();
   result.content_length = parser.content_length();
   result.body_bytes = parser.body_bytes();
   if (md5) result.digest = md5->hex_final();

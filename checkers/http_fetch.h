@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -64,7 +65,7 @@ struct HttpFetchResult {
   bool timed_out = false;
   std::string error;  // "connect: Connection refused", "read: timeout after 5 s", ...
   unsigned status = 0;
-  std::string header;  // the raw response header
+  std::string header;  // the raw response header, with keep_header
   std::optional<std::size_t> content_length;
   std::size_t body_bytes = 0;
   std::string digest;  // lower-case hex MD5 of the body when requested

@@ -408,7 +408,9 @@ void Manager::finished(Slot& slot, const CheckResult& result, core::TimePoint no
   slot.status.has_run = true;
   slot.status.last = result;
   log_probe(slot, result, was_up, checker);
-  report(service, update.events);
+  // Without an event nothing changed that the destinations depend on (state, weight, quorum):
+  // most probes end here, and a virtual server of many real servers is not rebuilt for them.
+  if (!update.events.empty()) report(service, update.events);
   schedule(slot, update.next_delay, now);
 }
 
