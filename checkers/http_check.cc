@@ -63,7 +63,6 @@ class HttpCheck final : public Check {
     request.path = url.path;
     request.host = url.host;
     request.digest = url.digest.has_value();
-    request.read_buffer = &read_buffer_;
     std::optional<core::StreamSearch> search;
     if (url.regex) {
       search.emplace(*url.regex, url.regex_min_offset, url.regex_max_offset);
@@ -99,7 +98,6 @@ class HttpCheck final : public Check {
   config::HttpProtocol protocol_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
   std::vector<UrlPlan> urls_;
-  std::vector<char> read_buffer_;  // the check never runs two fetches at once
 };
 
 std::optional<core::CompiledRegex> compile_regex(const config::HttpRegex& r, std::string* why) {

@@ -5,6 +5,8 @@
 #include <openssl/x509v3.h>
 
 #include <chrono>
+#include <memory>
+#include <vector>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -28,6 +30,32 @@ constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 
 // keepalived reads into a 4 KiB buffer (MAX_BUFFER_LENGTH) per read event.
 constexpr std::size_t kReadChunk = 4096;
+
+// The buffer a fetch reads into (keepalived reads 4 KiB at a time), lent from a pool that keeps
+// the ones of finished fetches: in steady state a probe allocates none, and the pool holds as
+// many as fetches ever ran at once. The checkers run on one thread.
+class ReadBuffer {
+ public:
+  ReadBuffer() {
+    if (pool().empty()) {
+      data_ = std::make_unique<char[]>(kReadChunk);
+    } else {
+      data_ = std::move(pool().back());
+      pool().pop_back();
+    }
+  }
+  ~ReadBuffer() { pool().push_back(std::move(data_)); }
+  ReadBuffer(const ReadBuffer&) = delete;
+  ReadBuffer& operator=(const ReadBuffer&) = delete;
+  char* data() { return data_.get(); }
+
+ private:
+  static std::vector<std::unique_ptr<char[]>>& pool() {
+    static thread_local std::vector<std::unique_ptr<char[]>> buffers;
+    return buffers;
+  }
+  std::unique_ptr<char[]> data_;
+};
 
 std::string tls_error_text(const boost::system::error_code& ec) {
   // OpenSSL's reason string ("wrong version number") says more than a generic message.
@@ -82,12 +110,10 @@ asio::awaitable<void> exchange(Stream& stream, const HttpFetchRequest& request,
     if (md5) md5->update(body);
     if (request.body_observer) request.body_observer(body);
   });
-  std::vector<char> own;
-  std::vector<char>& buffer = request.read_buffer ? *request.read_buffer : own;
-  buffer.resize(kReadChunk);
+  ReadBuffer buffer;
   while (!parser.body_complete()) {
     auto r = co_await with_socket_deadline(
-        socket, stream.async_read_some(asio::buffer(buffer), kAsTuple), limit);
+        socket, stream.async_read_some(asio::buffer(buffer.data(), kReadChunk), kAsTuple), limit);
     if (!r) {
       result.timed_out = true;
       result.error = describe({true, {}}, "read", limit);

@@ -12,7 +12,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -52,9 +51,6 @@ struct HttpFetchRequest {
   // Every byte of the response as it was received: status line, header and body with any chunk
   // framing (regex: keepalived searches the data it reads, from its first byte).
   std::function<void(std::string_view)> raw_observer;
-  // Where reads land (keepalived reads 4 KiB at a time); null: a buffer of the fetch's own. A
-  // check that fetches over and over passes one it keeps, so that a probe allocates no 4 KiB.
-  std::vector<char>* read_buffer = nullptr;
 };
 
 struct HttpFetchResult {
