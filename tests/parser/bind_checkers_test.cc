@@ -346,7 +346,8 @@ TEST(BindCheckers, Rise) {
           "the TCP_CHECK, HTTP_GET, ... block it applies to; ignored here",
           "t.conf:10:12: error: 'rise': invalid value '0' (expected an integer 1..4294967295)",
           "t.conf:13:7: error: 'rise' expects 1 argument, got 0",
-          "t.conf:17:7: warning: unknown keyword 'rise' in FILE_CHECK"}));
+          "t.conf:17:7: warning: unknown keyword 'rise' in FILE_CHECK",
+          "t.conf:15:5: error: FILE_CHECK: no track_file 'f' is defined"}));
   EXPECT_EQ(checker(bad, 0)["rise"], 1);
 }
 
@@ -365,7 +366,7 @@ TEST(BindCheckers, RegexPatternsCompileAsPcre2) {
       (Strings{"t.conf:14:15: error: 'regex': invalid pattern 'a(b': missing closing parenthesis "
                "at offset 3 (PCRE2 syntax); the checker is disabled",
                "t.conf:18:15: error: 'regex': invalid pattern '(?<=a+)b': lookbehind assertion is "
-               "not fixed length at offset 6 (PCRE2 syntax); the checker is disabled",
+               "not fixed length at offset 0 (PCRE2 syntax); the checker is disabled",
                "t.conf:22:15: error: 'regex': invalid pattern 'x': using UTF is disabled by "
                "the application at offset 0 (PCRE2 syntax); the checker is disabled"}));
   EXPECT_EQ(checker(r)["urls"][0]["regex"], "(?<=status: )GREEN(?<n>[0-9]++)?");
