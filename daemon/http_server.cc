@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <type_traits>
@@ -118,11 +119,19 @@ std::string_view reason_phrase(int status) {
   }
 }
 
-std::string response_text(const HttpResponse& r, bool head_only) {
-  std::string out = fmt::format(
+namespace {
+
+std::string response_head(const HttpResponse& r) {
+  return fmt::format(
       "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nCache-Control: no-store\r\n"
       "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
       r.status, reason_phrase(r.status), r.content_type, r.body.size());
+}
+
+}  // namespace
+
+std::string response_text(const HttpResponse& r, bool head_only) {
+  std::string out = response_head(r);
   if (!head_only) out += r.body;
   return out;
 }
@@ -146,9 +155,12 @@ using StatePtr = std::shared_ptr<HttpServerState>;
 template <typename Socket>
 asio::awaitable<void> write_response(Socket& socket, const HttpResponse& response, bool head_only,
                                      core::Duration limit) {
-  const std::string out = response_text(response, head_only);
+  // Head and body as two buffers: a status document of several MB is not copied again.
+  const std::string head = response_head(response);
+  const std::array<asio::const_buffer, 2> buffers{
+      asio::buffer(head), head_only ? asio::const_buffer() : asio::buffer(response.body)};
   co_await checkers::with_deadline(
-      asio::async_write(socket, asio::buffer(out), asio::as_tuple(use_awaitable)), limit);
+      asio::async_write(socket, buffers, asio::as_tuple(use_awaitable)), limit);
   boost::system::error_code ignored;
   socket.shutdown(Socket::shutdown_both, ignored);
   socket.close(ignored);

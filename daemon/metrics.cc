@@ -335,24 +335,26 @@ void ipvs_metrics(Writer& w, const StatusSnapshot& s) {
           [](const D& d) { return d.inactive_connections; });
   applied("vigil_ipvs_destination_connections_total", "counter", "Connections scheduled.",
           [](const D& d) { return d.counters.connections; });
-  w.family("vigil_ipvs_destination_packets_total", "counter", "Packets, by direction.");
-  for (const auto& d : dests) {
-    if (!d.d->applied) continue;
-    const auto& c = d.d->applied->counters;
-    w.sample("vigil_ipvs_destination_packets_total",
-             {{"service", d.service}, {"destination", d.dest}, {"direction", "in"}}, c.packets_in);
-    w.sample("vigil_ipvs_destination_packets_total",
-             {{"service", d.service}, {"destination", d.dest}, {"direction", "out"}},
-             c.packets_out);
-  }
-  w.family("vigil_ipvs_destination_bytes_total", "counter", "Bytes, by direction.");
-  for (const auto& d : dests) {
-    if (!d.d->applied) continue;
-    const auto& c = d.d->applied->counters;
-    w.sample("vigil_ipvs_destination_bytes_total",
-             {{"service", d.service}, {"destination", d.dest}, {"direction", "in"}}, c.bytes_in);
-    w.sample("vigil_ipvs_destination_bytes_total",
-             {{"service", d.service}, {"destination", d.dest}, {"direction", "out"}}, c.bytes_out);
+  struct Directional {
+    std::string_view name;
+    std::string_view help;
+    std::uint64_t ipvs::Counters::*in;
+    std::uint64_t ipvs::Counters::*out;
+  };
+  for (const Directional& f :
+       {Directional{"vigil_ipvs_destination_packets_total", "Packets, by direction.",
+                    &ipvs::Counters::packets_in, &ipvs::Counters::packets_out},
+        Directional{"vigil_ipvs_destination_bytes_total", "Bytes, by direction.",
+                    &ipvs::Counters::bytes_in, &ipvs::Counters::bytes_out}}) {
+    w.family(f.name, "counter", f.help);
+    for (const auto& d : dests) {
+      if (!d.d->applied) continue;
+      const auto& c = d.d->applied->counters;
+      w.sample(f.name, {{"service", d.service}, {"destination", d.dest}, {"direction", "in"}},
+               c.*f.in);
+      w.sample(f.name, {{"service", d.service}, {"destination", d.dest}, {"direction", "out"}},
+               c.*f.out);
+    }
   }
   w.family("vigil_ipvs_service_connections_total", "counter",
            "Connections scheduled by the service.");

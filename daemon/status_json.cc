@@ -1,7 +1,5 @@
 #include "daemon/status_json.h"
 
-#include <netinet/in.h>
-
 #include "checkers/check.h"
 #include "vrrp/receive_check.h"
 
@@ -9,19 +7,6 @@ namespace vigil::daemon {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-std::string_view protocol_name(std::uint16_t p) {
-  switch (p) {
-    case IPPROTO_TCP:
-      return "TCP";
-    case IPPROTO_UDP:
-      return "UDP";
-    case IPPROTO_SCTP:
-      return "SCTP";
-    default:
-      return "";
-  }
-}
 
 Json counters_json(const ipvs::Counters& c) {
   return Json{{"connections", c.connections},
@@ -183,7 +168,8 @@ Json ipvs_json(const StatusSnapshot& s) {
       dests.push_back(std::move(dj));
     }
     Json sj{{"service", svc.key.str()},
-            {"protocol", protocol_name(svc.key.protocol)},
+            {"protocol",
+             svc.key.is_fwmark() ? Json(nullptr) : Json(ipvs::protocol_name(svc.key.protocol))},
             {"address", svc.key.is_fwmark() ? Json(nullptr) : Json(svc.key.address.to_string())},
             {"port", svc.key.port},
             {"fwmark", svc.key.fwmark},

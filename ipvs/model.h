@@ -106,6 +106,7 @@ struct ServiceState {
 
 using Table = std::map<ServiceKey, ServiceState>;
 
-std::string forward_name(Forward f);  // "Masq", "Route", "Tunnel", "Local"
+std::string forward_name(Forward f);                // "Masq", "Route", "Tunnel", "Local"
+std::string protocol_name(std::uint16_t protocol);  // "TCP", "UDP", "SCTP", "proto N"
 
 }  // namespace vigil::ipvs
