@@ -49,6 +49,7 @@ th, td { text-align: left; padding: 4px 6px; border-top: 1px solid var(--line);
          vertical-align: top; }
 th { color: var(--muted); font-weight: 600; }
 .scroll { overflow-x: auto; }
+.nw { white-space: nowrap; }
 .muted { color: var(--muted); }
 .reason { color: var(--bad); font-size: 12px; }
 details summary { cursor: pointer; color: var(--info); font-size: 13px; margin-top: 6px; }
@@ -90,6 +91,7 @@ function dur(s) {
         m = Math.floor(s % 3600 / 60), r = s % 60;
   return d ? `${d}d ${h}h` : h ? `${h}h ${m}m` : m ? `${m}m ${r}s` : `${r}s`;
 }
+function hp(a, p) { return (String(a).includes(":") ? `[${a}]` : a) + `:${p}`; }
 function ms(s) { return s == null ? "" : (s * 1000).toFixed(s < 0.01 ? 2 : 0) + " ms"; }
 function kv(pairs) {
   return `<div class="kv">${pairs.filter((p) => p[1] !== "" && p[1] != null)
@@ -122,7 +124,7 @@ function checkCell(c) {
 }
 function rsRows(rss) {
   return rss.map((r) => `<tr data-real-server="${esc(r.name)}" data-alive="${r.alive}">
-      <td><span class="dot ${r.alive ? "up" : ""}"></span>${esc(r.address)}:${esc(r.port)}</td>
+      <td class="nw"><span class="dot ${r.alive ? "up" : ""}"></span>${esc(hp(r.address, r.port))}</td>
       <td>${esc(r.weight)}</td><td>${r.checks.map(checkCell).join("<br>")}</td></tr>`).join("");
 }
 function table(rows) {
@@ -132,7 +134,7 @@ function renderCheckers(c, filter) {
   if (!c.running) return `<div class="card muted">Health checkers are not running (no virtual_server, or -P).</div>`;
   return c.virtual_servers.map((vs) => {
     const rss = filter ? vs.real_servers.filter((r) =>
-        `${r.address}:${r.port} ${r.alive ? "up" : "down"}`.toLowerCase().includes(filter)) : vs.real_servers;
+        `${hp(r.address, r.port)} ${r.alive ? "up" : "down"}`.toLowerCase().includes(filter)) : vs.real_servers;
     if (filter && !rss.length) return "";
     const up = vs.real_servers.filter((r) => r.alive).length;
     const down = rss.filter((r) => !r.alive);
@@ -163,7 +165,7 @@ function renderIpvs(p) {
   return head + `<div class="grid">` + p.services.map((s) => `<div class="card">
     <h3><span>${esc(s.service)}</span><span class="badge">${esc(s.scheduler)}</span></h3>
     <div class="scroll"><table><tr><th>destination</th><th>fwd</th><th>weight</th><th>active</th><th>inact</th></tr>
-    ${s.destinations.map((d) => `<tr><td>${esc(d.address)}:${esc(d.port)}</td><td>${esc(d.forward)}</td>
+    ${s.destinations.map((d) => `<tr><td class="nw">${esc(hp(d.address, d.port))}</td><td>${esc(d.forward)}</td>
       <td>${esc(d.applied_weight ?? "-")}${d.desired_weight !== d.applied_weight ? ` <span class="muted">&rarr; ${esc(d.desired_weight ?? "removed")}</span>` : ""}</td>
       <td>${esc(d.active_connections ?? "")}</td><td>${esc(d.inactive_connections ?? "")}</td></tr>`).join("")}
     </table></div></div>`).join("") + `</div>`;
@@ -174,7 +176,8 @@ function render() {
   const d = s.daemon, c = s.config, r = c.last_reload;
   document.title = `vigil ${d.router_id}`;
   $("title").textContent = `vigil \u00b7 ${d.router_id}`;
-  const reload = r ? ` \u00b7 last reload ${r.result} (${r.errors} errors)` : "";
+  const reload = r ? ` \u00b7 last reload ${r.result}` +
+      (r.errors ? ` (${r.errors} error${r.errors === 1 ? "" : "s"})` : "") : "";
   $("summary").innerHTML = `${esc(c.file)} \u00b7 up ${dur(d.uptime_seconds)} \u00b7 v${esc(d.version)}` +
       `${esc(reload)} \u00b7 updated <span id="updated">${esc(new Date(d.time).toLocaleTimeString())}</span>`;
   $("vrrp").innerHTML = renderVrrp(s.vrrp);
