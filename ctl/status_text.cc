@@ -18,6 +18,12 @@ std::string str(Json& j) {
   return j.dump();
 }
 
+// Appends `item` to a `sep`-separated list.
+void add(std::string& list, std::string_view sep, const std::string& item) {
+  if (!list.empty()) list += sep;
+  list += item;
+}
+
 std::string tracked_text(Json& t) {
   std::string s = str(t["kind"]) + " " + str(t["name"]) + " " + str(t["state"]);
   if (t.value("fault", false)) return s + " FAULT";
@@ -62,28 +68,28 @@ void vrrp(std::string& out, Json& v) {
     std::string prio = str(i["effective_priority"]);
     if (i["effective_priority"] != i["base_priority"]) prio += "/" + str(i["base_priority"]);
     std::string vips;
-    for (auto& a : i["vips"]) vips += (vips.empty() ? "" : " ") + str(a);
+    for (auto& a : i["vips"]) add(vips, " ", str(a));
     fmt::format_to(
         std::back_inserter(out), "{:<{}}  {:<6}  {:>4}  {:<16} {:<10} {:>4}  {:<8} {:>7}  {}\n",
         str(i["name"]), w, str(i["state"]), prio, str(i["master"]),
         i["interface"].get<std::string>().empty() ? "-" : str(i["interface"]), str(i["vrid"]),
         short_duration(i.value("in_state_seconds", 0.0)), str(i["counters"]["transitions"]), vips);
     std::string tracked;
-    for (auto& t : i["tracked"]) tracked += (tracked.empty() ? "" : "; ") + tracked_text(t);
+    for (auto& t : i["tracked"]) add(tracked, "; ", tracked_text(t));
     if (!tracked.empty()) out += "    tracking: " + tracked + "\n";
     Json& c = i["counters"];
     if (c.value("dropped_total", 0) - c["dropped"].value("own_advert", 0) > 0) {
       std::string dropped;
       for (const auto& [reason, n] : c["dropped"].items()) {
         if (reason == "own_advert" || n.get<std::uint64_t>() == 0) continue;
-        dropped += (dropped.empty() ? "" : ", ") + reason + " " + n.dump();
+        add(dropped, ", ", reason + " " + n.dump());
       }
       out += "    dropped: " + dropped + "\n";
     }
   }
   for (auto& g : v["sync_groups"]) {
     std::string members;
-    for (auto& m : g["members"]) members += (members.empty() ? "" : ", ") + str(m);
+    for (auto& m : g["members"]) add(members, ", ", str(m));
     fmt::format_to(std::back_inserter(out), "  sync group {}: {} ({})\n", str(g["name"]),
                    str(g["state"]), members);
   }
@@ -123,7 +129,7 @@ void checkers(std::string& out, Json& c) {
                    vs.value("sorry_server_active", false) ? ", sorry server active" : "");
     for (auto& rs : vs["real_servers"]) {
       std::string checks;
-      for (auto& k : rs["checks"]) checks += (checks.empty() ? "" : "; ") + check_text(k);
+      for (auto& k : rs["checks"]) add(checks, "; ", check_text(k));
       fmt::format_to(std::back_inserter(out), "  -> {:<{}}  {:<4}  weight {:<5} {}\n",
                      str(rs["name"]), w, rs.value("alive", false) ? "UP" : "DOWN",
                      str(rs["weight"]), checks);

@@ -1,10 +1,13 @@
 #include "daemon/control_server.h"
 
 #include <chrono>
+#include <exception>
+#include <functional>
 #include <utility>
 
 #include <spdlog/spdlog.h>
-#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "core/logging.h"
@@ -35,18 +38,29 @@ HttpResponse make(int status, std::string_view type, std::string body) {
   return r;
 }
 
-// Runs `format` on the worker thread and resumes on the loop with its text.
+// Runs `format` on the worker thread; the awaiting coroutine resumes on its own executor (the
+// loop) with the text, or with the exception `format` threw. A plain initiation, not a coroutine
+// lambda: g++ 12 mishandles lambda temporaries that live across a co_await.
 template <typename F>
-asio::awaitable<HttpResponse> formatted(asio::thread_pool& pool, std::string_view type, F format) {
-  try {
-    std::string body = co_await asio::co_spawn(
-        pool,
-        [format = std::move(format)]() -> asio::awaitable<std::string> { co_return format(); },
-        asio::use_awaitable);
-    co_return make(200, type, std::move(body));
-  } catch (const std::exception& e) {
-    co_return HttpResponse::text(500, std::string("vigild: ") + e.what() + "\n");
-  }
+auto on_worker(asio::thread_pool& pool, F format) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&,
+                              void(std::exception_ptr, std::string)>(
+      [&pool](auto handler, F job) {
+        asio::post(pool, [handler = std::move(handler), job = std::move(job)]() mutable {
+          std::exception_ptr error;
+          std::string text;
+          try {
+            text = job();
+          } catch (...) {
+            error = std::current_exception();
+          }
+          const auto loop = asio::get_associated_executor(handler);
+          asio::post(loop, [handler = std::move(handler), error, text = std::move(text)]() mutable {
+            std::move(handler)(error, std::move(text));
+          });
+        });
+      },
+      asio::use_awaitable, std::move(format));
 }
 
 }  // namespace
@@ -120,18 +134,28 @@ asio::awaitable<HttpResponse> ControlServer::handle(HttpRequest request, Access 
   }
   if (path == "/") co_return make(200, "text/html; charset=utf-8", std::string(kStatusPage));
   if (path == "/healthz") co_return HttpResponse::text(200, "ok\n");
-  if (path == "/status.json") {
-    co_return co_await formatted(formatter_, kJson,
-                                 [s = snapshot()] { return json_text(status_json(*s)); });
-  }
-  if (path == "/metrics") {
-    co_return co_await formatted(formatter_, kMetricsContentType,
-                                 [s = snapshot()] { return metrics_text(*s); });
-  }
-  if (path == "/dump") {
-    co_return co_await formatted(formatter_, kJson, [config = services_.config()] {
-      return config ? parser::config_json_text(*config) + "\n" : std::string("null\n");
-    });
+  if (path == "/status.json" || path == "/metrics" || path == "/dump") {
+    // Named locals only across the co_await (see on_worker).
+    std::function<std::string()> job;
+    std::string_view type = kJson;
+    if (path == "/dump") {
+      job = [config = services_.config()] {
+        return config ? parser::config_json_text(*config) + "\n" : std::string("null\n");
+      };
+    } else if (path == "/metrics") {
+      type = kMetricsContentType;
+      job = [s = snapshot()] { return metrics_text(*s); };
+    } else {
+      job = [s = snapshot()] { return json_text(status_json(*s)); };
+    }
+    HttpResponse response;
+    try {
+      std::string body = co_await on_worker(formatter_, std::move(job));
+      response = make(200, type, std::move(body));
+    } catch (const std::exception& e) {
+      response = HttpResponse::text(500, std::string("vigild: ") + e.what() + "\n");
+    }
+    co_return response;
   }
   const ReloadRecord result =
       path == "/reload" ? reloader_.reload("control socket") : reloader_.check();

@@ -175,9 +175,9 @@ asio::awaitable<void> serve(StatePtr st, Socket socket, std::optional<Access> ac
   } open{*st};
   if (!access) {
     ++st->stats.refused;
-    co_await write_response(socket,
-                            HttpResponse::text(403, "vigild: the control socket is for root\n"),
-                            false, st->limits.read_timeout);
+    const HttpResponse refused =
+        HttpResponse::text(403, "vigild: the control socket is for root\n");
+    co_await write_response(socket, refused, false, st->limits.read_timeout);
     co_return;
   }
   std::string buffer;
