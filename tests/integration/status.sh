@@ -192,7 +192,7 @@ out=$(ctl d1 reload 2>&1) || fail "valid reload failed: $out"
 [ "$(metric d1 vigil_config_last_reload_successful)" = 1 ] || fail "reload metric not 1"
 [ "$(metric d1 'vigil_config_reloads_total{result="applied"}')" = 1 ] || fail "applied reloads"
 ctl d1 config-test >/dev/null 2>&1 || fail "config-test of a valid file failed"
-ctl d1 dump | py -c "import json,sys; c=json.load(sys.stdin); assert c['vrrp']['instances'][0]['name'] == 'VI_1'" ||
+ctl d1 dump | py -c "import json,sys; c=json.load(sys.stdin); assert c['vrrp']['vrrp_instance'][0]['name'] == 'VI_1' and c['lvs']['virtual_servers'][0]['real_servers'][0]['weight'] == 5" ||
   fail "vigilctl dump is not the running configuration"
 pass "valid reload applied (weight 5), config-test 0, dump"
 
