@@ -62,7 +62,7 @@ void vrrp(std::string& out, Json& v) {
   std::size_t w = 8;
   for (auto& i : v["instances"]) w = std::max(w, str(i["name"]).size());
   fmt::format_to(std::back_inserter(out),
-                 "{:<{}}  {:<6}  {:>4}  {:<16} {:<10} {:>4}  {:<8} {:>7}  {}\n", "Instance", w,
+                 "{:<{}}  {:<6}  {:>7}  {:<16} {:<10} {:>4}  {:<8}  {:>7}  {}\n", "Instance", w,
                  "State", "Prio", "Master", "Interface", "VRID", "In state", "Changes", "VIPs");
   for (auto& i : v["instances"]) {
     std::string prio = str(i["effective_priority"]);
@@ -70,7 +70,7 @@ void vrrp(std::string& out, Json& v) {
     std::string vips;
     for (auto& a : i["vips"]) add(vips, " ", str(a));
     fmt::format_to(
-        std::back_inserter(out), "{:<{}}  {:<6}  {:>4}  {:<16} {:<10} {:>4}  {:<8} {:>7}  {}\n",
+        std::back_inserter(out), "{:<{}}  {:<6}  {:>7}  {:<16} {:<10} {:>4}  {:<8}  {:>7}  {}\n",
         str(i["name"]), w, str(i["state"]), prio, str(i["master"]),
         i["interface"].get<std::string>().empty() ? "-" : str(i["interface"]), str(i["vrid"]),
         short_duration(i.value("in_state_seconds", 0.0)), str(i["counters"]["transitions"]), vips);

@@ -15,9 +15,11 @@
 //                       (control socket only)
 //
 // A status request costs the event loop one snapshot (a copy of plain values, linear in the
-// number of real servers); the JSON or Prometheus text is built from it on a worker thread.
+// number of real servers), shared by the requests of the next 100 ms; the JSON or Prometheus
+// text is built from it on a worker thread.
 // Reload and config-test parse the file on the loop, as SIGHUP does.
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -54,11 +56,15 @@ class ControlServer {
   boost::asio::awaitable<HttpResponse> handle(HttpRequest request, Access access);
   std::shared_ptr<const StatusSnapshot> snapshot();
 
+  static constexpr auto kSnapshotReuse = std::chrono::milliseconds(100);
+
   const Options& options_;
   const Services& services_;
   Reloader& reloader_;
   DaemonStatus daemon_;
   ControlStats stats_;
+  std::shared_ptr<const StatusSnapshot> cached_;
+  std::chrono::steady_clock::time_point cached_at_;
   HttpServer server_;
   boost::asio::thread_pool formatter_{1};
 };

@@ -41,7 +41,8 @@ cleanup() {
 trap cleanup EXIT
 ip netns add "$ns"
 ip -n "$ns" link set lo up
-ip -n "$ns" link add eth0 type dummy
+ip -n "$ns" link add eth0 type veth peer name eth0p
+ip -n "$ns" link set eth0p up
 ip -n "$ns" addr add 10.0.0.1/24 dev eth0
 ip -n "$ns" link set eth0 up
 ip -n "$ns" route add local 10.128.0.0/16 dev lo
@@ -83,7 +84,8 @@ done
 [ "$(q "s['checkers']['stats']['probes_started'] >= $total")" = True ] || {
   echo "not every checker ran within 120 s"; tail "$work/vigild.log"; exit 1; }
 echo "every checker has run; real servers up: $(q "sum(r['alive'] for v in s['checkers']['virtual_servers'] for r in v['real_servers'])")"
-ip netns exec "$ns" /usr/bin/python3 "$here/status_probe.py" "$work/vigild.sock" 18280 "$rounds"
+ip netns exec "$ns" /usr/bin/python3 "$here/status_probe.py" "$work/vigild.sock" 18280 \
+  "$(cat "$work/vigild.pid")" "$rounds"
 "$vigilctl" -s "$work/vigild.sock" metrics | /usr/bin/python3 -c '
 import sys
 v = {}
@@ -103,4 +105,5 @@ time_one() {
   echo "$(( (end - start) / 1000000 )) ms"
 }
 echo "vigilctl status --json: $(time_one status --json); vigilctl status: $(time_one status); vigilctl metrics: $(time_one metrics)"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores)"
 echo "vigild RSS: $(awk '/VmRSS/ {print $2 / 1024 " MB"}' "/proc/$(cat "$work/vigild.pid")/status")"
