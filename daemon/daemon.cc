@@ -16,21 +16,19 @@
 
 #include "core/logging.h"
 #include "daemon/config_check.h"
+#include "daemon/control_server.h"
 #include "daemon/pid_file.h"
+#include "daemon/reload.h"
 #include "daemon/services.h"
 #include "parser/dump_json.h"
 
 namespace vigil::daemon {
 namespace {
 
-void log_diagnostics(const parser::ParseResult& result, spdlog::logger& log) {
-  for (const auto& d : result.diagnostics.entries()) {
-    if (d.severity == parser::Severity::kError) {
-      log.error("{}", d.str());
-    } else {
-      log.warn("{}", d.str());
-    }
-  }
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
 }
 
 bool enter_namespace(const std::string& name, std::string& error) {
@@ -120,6 +118,7 @@ int run_daemon(const Options& options) {
   pid_file.update();  // the lock survived the fork; the pid changed
 
   log->info("Starting vigild {} with {}", VIGIL_VERSION, options.config_file);
+  const auto started = std::chrono::system_clock::now();
   if (parsed.diagnostics.has_errors()) {
     log->warn(
         "configuration has {} error(s); the affected items are skipped, as keepalived "
@@ -138,10 +137,16 @@ int run_daemon(const Options& options) {
     pid_file.release();
     return fail("cannot start: " + error);
   }
+  Reloader reloader(options, services, started);
+  ControlServer control(io, options, services, reloader,
+                        DaemonStatus{VIGIL_VERSION, static_cast<int>(::getpid()),
+                                     running->global.router_id.value_or(host_name()), started});
+  control.start();
   stop_signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     log->info("Stopping on signal {}", signo);
     hup.cancel();
+    control.stop();
     services.stop();
     io.stop();
   });
@@ -149,17 +154,7 @@ int run_daemon(const Options& options) {
   std::function<void()> wait_hup = [&] {
     hup.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
-      log->info("Reloading configuration {}", options.config_file);
-      parser::ParseResult next = parser::parse_config_file(options.config_file, parse_opts);
-      log_diagnostics(next, *log);
-      if (next.diagnostics.has_errors()) {
-        log->error("reload refused: {} error(s) in {}; keeping the running configuration",
-                   next.diagnostics.error_count(), options.config_file);
-      } else {
-        running = std::make_shared<const config::Config>(std::move(next.config));
-        services.reload(running);
-        log->info("Reloaded configuration {}", options.config_file);
-      }
+      reloader.reload("SIGHUP");
       wait_hup();
     });
   };

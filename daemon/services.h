@@ -44,6 +44,9 @@ class Services {
   const vrrp::Engine& vrrp() const { return engine_; }
   const checkers::Manager* checkers() const { return checkers_.get(); }
   const ipvs::Syncer* ipvs() const { return syncer_.get(); }
+  const core::Clock& clock() const { return clock_; }
+  // The running configuration (the checkers' and the IPVS table's; status output).
+  const std::shared_ptr<const config::Config>& config() const { return config_; }
 
  private:
   boost::asio::io_context& io_;
