@@ -126,6 +126,9 @@ Reply request(const std::string& socket_path, const std::string& method, const s
     }
     const ssize_t n = ::recv(fd.get(), buf, sizeof buf, 0);
     if (n < 0 && errno == EINTR) continue;
+    // A reset after the answer arrived (the daemon closed with our request unread) loses
+    // nothing: what was read is parsed.
+    if (n < 0 && errno == ECONNRESET && !raw.empty()) break;
     if (n < 0) {
       reply.error = std::string("reading the answer: ") + std::strerror(errno);
       return reply;

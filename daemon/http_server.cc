@@ -161,8 +161,19 @@ asio::awaitable<void> write_response(Socket& socket, const HttpResponse& respons
       asio::buffer(head), head_only ? asio::const_buffer() : asio::buffer(response.body)};
   co_await checkers::with_deadline(
       asio::async_write(socket, buffers, asio::as_tuple(use_awaitable)), limit);
+  // Lingering close: closing with unread bytes (a request we refused unread, a body) would reset
+  // the connection and the peer could lose the answer. Stop sending, read until the peer closes
+  // (bounded in time and bytes), then close.
   boost::system::error_code ignored;
-  socket.shutdown(Socket::shutdown_both, ignored);
+  socket.shutdown(Socket::shutdown_send, ignored);
+  std::array<char, 4096> sink;
+  for (std::size_t drained = 0; drained < 65536;) {
+    auto r = co_await checkers::with_deadline(
+        socket.async_read_some(asio::buffer(sink), asio::as_tuple(use_awaitable)),
+        std::chrono::seconds(1));
+    if (!r || std::get<0>(*r)) break;
+    drained += std::get<1>(*r);
+  }
   socket.close(ignored);
 }
 
