@@ -14,6 +14,9 @@ packages=(
   tshark
   # tests: a real SMTP server for SMTP_CHECK (tests/checkers/smtp_check_test.cc)
   python3-aiosmtpd
+  # tests: IPVS in Debian's kernel under qemu (tests/integration/vm/; the kernel package itself
+  # is fetched there with apt-get download and cached in /var/cache/vigil-vm)
+  qemu-system-x86 busybox-static cpio kmod xz-utils ipvsadm
 )
 
 missing=()

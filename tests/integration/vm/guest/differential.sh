@@ -1,0 +1,128 @@
+# The same file, two daemons, one table. For every configuration in /vm/diff (the Debian samples
+# with virtual servers and a generated large file, made deterministic by make_configs.py),
+# keepalived -C and then vigild -C each run in a network namespace of their own per file (IPVS
+# tables are per namespace, so all files run at once). Once every table has settled, the
+# tables (`ipvsadm -Sn`, sorted) must be equal file by file; so must what each daemon leaves
+# behind after SIGTERM.
+. /vm/lib.sh
+load_ipvs || { bad "cannot load ip_vs"; finish; exit; }
+w=/tmp/diff
+mkdir -p "$w"
+confs=$(cd /vm/diff && ls *.conf)
+# How long a table must stay unchanged, after the checkers' first round (1 s after start), to be
+# taken as settled; and the limit for everything.
+stable_cs=200
+min_cs=400
+limit_cs=${DIFF_LIMIT_CS:-12000}
+
+n=0
+for c in $confs; do
+  n=$((n + 1))
+  ip netns add "d$n"
+  ip -n "d$n" link set lo up
+done
+
+# start DAEMON: one per file, each in its namespace
+start() {
+  n=0
+  for c in $confs; do
+    n=$((n + 1))
+    if [ "$1" = keepalived ]; then
+      ip netns exec "d$n" "$KEEPALIVED" -n -l -C -f "/vm/diff/$c" -p "/run/ka$n.pid" \
+        -c "/run/kc$n.pid" -r "/run/kr$n.pid" >"$w/$c.keepalived.log" 2>&1 &
+    else
+      ip netns exec "d$n" "$VIGILD" -n -l -C -f "/vm/diff/$c" -p "/run/vg$n.pid" \
+        >"$w/$c.vigild.log" 2>&1 &
+    fi
+    eval "pid_$n=$!"
+    rm -f "$w/$c.$1.table" "$w/$c.$1.changed"
+  done
+}
+
+# settle DAEMON: polls every table until each has been unchanged for stable_cs; saves them
+settle() {
+  t0=$(now_cs)
+  while :; do
+    pending=0
+    now=$(now_cs)
+    n=0
+    for c in $confs; do
+      n=$((n + 1))
+      [ -f "$w/$c.$1.settled" ] && continue
+      table "d$n" >"$w/$c.$1.now"
+      if ! cmp -s "$w/$c.$1.now" "$w/$c.$1.table" 2>/dev/null; then
+        mv "$w/$c.$1.now" "$w/$c.$1.table"
+        echo "$now" >"$w/$c.$1.changed"
+      fi
+      changed=$(cat "$w/$c.$1.changed")
+      if [ $((now - t0)) -ge "$min_cs" ] && [ $((now - changed)) -ge "$stable_cs" ]; then
+        touch "$w/$c.$1.settled"
+      else
+        pending=$((pending + 1))
+      fi
+    done
+    [ "$pending" -eq 0 ] && break
+    if [ $((now - t0)) -ge "$limit_cs" ]; then
+      bad "$1: $pending table(s) still changing after $((limit_cs / 100)) s"
+      break
+    fi
+    sleep 0.5
+  done
+  echo "$1: tables settled after $(( ($(now_cs) - t0) / 100 )) s"
+}
+
+# stop DAEMON: SIGTERM to all, then the table each leaves behind; the namespace is emptied
+stop() {
+  n=0
+  for c in $confs; do
+    n=$((n + 1))
+    eval "p=\$pid_$n"
+    kill -TERM "$p" 2>/dev/null
+  done
+  n=0
+  for c in $confs; do
+    n=$((n + 1))
+    eval "p=\$pid_$n"
+    if stop_and_wait "$p" 60; then
+      # vigild exits 0 on SIGTERM (a sanitizer report makes it non-zero).
+      [ "$1" = keepalived ] || [ "$stopped_rc" -eq 0 ] || bad "$1 on $c exited with status $stopped_rc"
+    else
+      bad "$1 on $c did not exit within 60 s of SIGTERM"
+    fi
+    table "d$n" >"$w/$c.$1.after"
+    ip netns exec "d$n" ipvsadm -C
+  done
+}
+
+for daemon in keepalived vigild; do
+  start "$daemon"
+  settle "$daemon"
+  stop "$daemon"
+done
+
+n=0
+for c in $confs; do
+  n=$((n + 1))
+  k="$w/$c.keepalived.table"
+  v="$w/$c.vigild.table"
+  lines=$(wc -l <"$k")
+  if [ "$lines" -eq 0 ]; then
+    bad "$c: keepalived built an empty table (see $c.keepalived.log below)"
+    tail -n 20 "$w/$c.keepalived.log"
+  elif cmp -s "$k" "$v"; then
+    ok "$c: same table ($lines lines)"
+  else
+    bad "$c: the tables differ (- keepalived, + vigild)"
+    diff "$k" "$v" | grep '^[-+][-+]*[^-+]' | head -n 40
+    echo "---- vigild log"
+    grep -v ' INFO\| info' "$w/$c.vigild.log" | tail -n 20
+  fi
+  if cmp -s "$w/$c.keepalived.after" "$w/$c.vigild.after"; then
+    :
+  else
+    bad "$c: after SIGTERM the tables differ (- keepalived, + vigild)"
+    diff "$w/$c.keepalived.after" "$w/$c.vigild.after" | head -n 20
+  fi
+  ip netns del "d$n"
+done
+finish
