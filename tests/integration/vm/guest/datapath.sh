@@ -57,7 +57,7 @@ done
 
 # web rsN PORT: (re)starts rsN's httpd on PORT; its pid in web_rsN_PORT
 web() {
-  ip netns exec "$1" httpd -f -p "$2" -h "$w/www${1#rs}" &
+  in_ns "$1" httpd -f -p "$2" -h "$w/www${1#rs}" &
   eval "web_$1_$2=$!"
 }
 web_stop() { eval "kill \$web_$1_$2"; }
