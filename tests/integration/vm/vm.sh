@@ -201,7 +201,7 @@ vm_boot() {
     -smp "$VM_CPUS" -m "$VM_MEMORY" -display none -nodefaults -serial stdio -no-reboot \
     -kernel "$VM_VMLINUX" -initrd "$initrd" \
     -append "console=ttyS0 quiet loglevel=3 panic=-1 no_timer_check $*" </dev/null 2>&1 |
-    tr -d '\r' | tee "$log"
+    stdbuf -o0 tr -d '\r' | tee "$log"
   return "${PIPESTATUS[0]}"
 }
 

@@ -64,7 +64,7 @@ web_stop() { eval "kill \$web_$1_$2"; }
 for i in 1 2; do web "rs$i" 80; web "rs$i" 8080; done
 
 # get VIP: one request from the client, prints the answering real server's name
-get() { ip netns exec cl wget -q -T 3 -O - "http://$1/" 2>/dev/null; }
+get() { ip netns exec cl wget -q -T 3 -O - "http://$1/" 2>>"$w/wget.err"; }
 # spread VIP N: "rs1=A rs2=B fail=C" over N requests, each a new connection
 spread() {
   a=0 b=0 f=0
@@ -276,6 +276,11 @@ expect_table 1 "clean at the end"
 ipvsadm -C
 
 if [ "$failures" -ne 0 ]; then
+  echo "---- wget errors"
+  tail -n 5 "$w/wget.err"
+  echo "---- direct to rs1: $(ip netns exec cl wget -q -T 3 -O - http://10.0.2.11:8080/ 2>&1)"
+  ip -n cl route
+  ipvsadm -Lnc | head -n 10
   echo "---- vigild log"
   tail -n 60 "$w/vigild.log"
 fi
