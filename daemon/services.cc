@@ -128,6 +128,19 @@ void Services::on_health_event(const config::VirtualServer& vs, const checkers::
   }
 }
 
+namespace {
+
+// The JSON of the vrrp section only: the whole file's JSON (every real server) costs seconds at
+// keepalived issue #2318's size (36,800 real servers), with the loop and VRRP stalled.
+nlohmann::json vrrp_json(const config::Config& c) {
+  config::Config only;
+  only.global = c.global;
+  only.vrrp = c.vrrp;
+  return parser::config_to_json(only)["vrrp"];
+}
+
+}  // namespace
+
 void Services::reload(std::shared_ptr<const config::Config> next) {
   auto log = core::logger("daemon");
   previous_config_ = std::move(config_);
@@ -141,8 +154,7 @@ void Services::reload(std::shared_ptr<const config::Config> next) {
       start_checkers();
     }
   }
-  if (vrrp_running_ &&
-      parser::config_to_json(*config_)["vrrp"] != parser::config_to_json(*vrrp_config_)["vrrp"]) {
+  if (vrrp_running_ && vrrp_json(*config_) != vrrp_json(*vrrp_config_)) {
     log->warn(
         "the VRRP instances keep the configuration they started with: live reload of VRRP "
         "instances is not implemented yet (restart vigild to apply the vrrp_* changes)");
