@@ -4,6 +4,7 @@
 
 #include "core/logging.h"
 #include "core/script_command.h"
+#include "parser/config/script_defaults.h"
 #include "parser/dump_json.h"
 
 namespace vigil::daemon {
@@ -22,8 +23,7 @@ bool Services::start(std::shared_ptr<const config::Config> config, std::string& 
   config_ = std::move(config);
   vrrp_config_ = config_;
   auto log = core::logger("daemon");
-  const core::ScriptDefaults defaults{
-      config_->global.script_user, config_->global.script_group, {}};
+  const core::ScriptDefaults defaults = config::script_defaults(config_->global);
   for (const auto& problem : notifier_.configure(*config_, defaults)) log->warn("{}", problem);
 
   // -P: VRRP only; keepalived's checker child is not started.
@@ -75,12 +75,9 @@ void Services::start_ipvs() {
 }
 
 void Services::start_checkers() {
-  notifier_.set_script_defaults(
-      core::ScriptDefaults{config_->global.script_user, config_->global.script_group, {}});
-  checkers::CheckContext context{
-      io_, processes_,
-      core::ScriptDefaults{config_->global.script_user, config_->global.script_group, {}},
-      config_->lvs.ssl ? &*config_->lvs.ssl : nullptr};
+  notifier_.set_script_defaults(config::script_defaults(config_->global));
+  checkers::CheckContext context{io_, processes_, config::script_defaults(config_->global),
+                                 config_->lvs.ssl ? &*config_->lvs.ssl : nullptr};
   checkers::Manager::Listener listener;
   listener.event = [this](const config::VirtualServer& vs, const checkers::HealthEvent& e) {
     on_health_event(vs, e);
