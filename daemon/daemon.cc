@@ -14,10 +14,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "core/asio_clock.h"
 #include "core/logging.h"
 #include "daemon/config_check.h"
+#include "daemon/dump_files.h"
+#include "daemon/lifecycle.h"
 #include "daemon/pid_file.h"
 #include "daemon/services.h"
+#include "daemon/systemd_notify.h"
 #include "parser/dump_json.h"
 
 namespace vigil::daemon {
@@ -85,6 +89,12 @@ bool daemonize(std::string& error) {
   return true;
 }
 
+// systemd's STATUS= line: what runs.
+std::string running_status(const config::Config& c) {
+  return "Running " + std::to_string(c.vrrp.instances.size()) + " VRRP instance(s), " +
+         std::to_string(c.lvs.virtual_servers.size()) + " virtual server(s) from " + c.source_file;
+}
+
 }  // namespace
 
 int run_daemon(const Options& options) {
@@ -127,44 +137,77 @@ int run_daemon(const Options& options) {
         parsed.diagnostics.error_count(), options.config_file);
   }
 
+  SystemdEnvironment systemd_env = take_systemd_environment();
+  if (!systemd_env.notify_socket.empty() && !options.dont_fork) {
+    log->warn("NOTIFY_SOCKET is set but vigild forked: systemd's Type=notify needs --dont-fork");
+  }
+
   boost::asio::io_context io;
   // Signals first: a SIGTERM during start-up is handled once the loop runs.
   boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
   boost::asio::signal_set hup(io, SIGHUP);
   auto running = std::make_shared<const config::Config>(std::move(parsed.config));
   Services services(io, options);
-  if (!services.start(running, error)) {
-    services.stop();
-    pid_file.release();
-    return fail("cannot start: " + error);
-  }
+  core::AsioClock clock(io);
+  Lifecycle lifecycle(services.processes(), clock);
+  SystemdNotifier systemd(io, std::move(systemd_env));
+  DumpSignals dumps(io,
+                    [&] { return take_snapshot(running, services.vrrp(), services.checkers()); });
+  std::string start_error;
+  bool stopping = false;
+  // startup_script first (waited for on the loop), then the subsystems, then READY=1.
+  lifecycle.run_startup(running->global, [&] {
+    if (!services.start(running, start_error)) {
+      stopping = true;
+      services.stop();
+      io.stop();
+      return;
+    }
+    systemd.ready(running_status(*running));
+  });
   stop_signals.async_wait([&](const boost::system::error_code& ec, int signo) {
-    if (ec) return;
+    if (ec || stopping) return;
+    stopping = true;
     log->info("Stopping on signal {}", signo);
+    systemd.stopping("Stopping");
     hup.cancel();
+    dumps.stop();
+    lifecycle.abandon_startup();
+    // Masters send priority 0 and release their VIPs, notify_stop scripts run and are waited
+    // for, then shutdown_script; then the loop ends.
     services.stop();
-    io.stop();
+    lifecycle.run_shutdown(
+        running->global, [&] { return services.processes().running(); }, [&] { io.stop(); });
   });
   // SIGHUP: parse the whole new file first; on any error keep the running configuration.
   std::function<void()> wait_hup = [&] {
     hup.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
       log->info("Reloading configuration {}", options.config_file);
+      systemd.reloading("Reloading " + options.config_file);
       parser::ParseResult next = parser::parse_config_file(options.config_file, parse_opts);
       log_diagnostics(next, *log);
       if (next.diagnostics.has_errors()) {
         log->error("reload refused: {} error(s) in {}; keeping the running configuration",
                    next.diagnostics.error_count(), options.config_file);
+        systemd.ready("Reload refused (errors in " + options.config_file + "); " +
+                      running_status(*running));
       } else {
         running = std::make_shared<const config::Config>(std::move(next.config));
-        services.reload(running);
+        if (lifecycle.started()) services.reload(running);
         log->info("Reloaded configuration {}", options.config_file);
+        systemd.ready(running_status(*running));
       }
       wait_hup();
     });
   };
   wait_hup();
+  systemd.start_watchdog();
   io.run();
+  if (!start_error.empty()) {
+    pid_file.release();
+    return fail("cannot start: " + start_error);
+  }
 
   pid_file.release();
   log->info("Stopped");

@@ -147,6 +147,10 @@ void Services::reload(std::shared_ptr<const config::Config> next) {
 }
 
 void Services::stop() {
+  // In-flight probes, track scripts and notify scripts are stopped below; what the shutdown
+  // itself starts (notify_stop, omega's notify_down) is spared, has its own timeout, and the
+  // daemon waits for it before the shutdown_script (keepalived does the same).
+  const core::RunId shutdown_scripts = processes_.next_id();
   if (checkers_) checkers_->stop();
   if (syncer_) syncer_->stop(!options_.dont_release_ipvs);
   if (vrrp_running_) {
@@ -155,7 +159,7 @@ void Services::stop() {
   }
   if (sync_daemon_) sync_daemon_->stop();
   notifier_.close_fifos();
-  processes_.terminate_all();
+  processes_.terminate_all(std::chrono::seconds(1), shutdown_scripts);
 }
 
 }  // namespace vigil::daemon
