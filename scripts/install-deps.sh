@@ -14,6 +14,9 @@ packages=(
   tshark
   # tests: a real SMTP server for SMTP_CHECK (tests/checkers/smtp_check_test.cc)
   python3-aiosmtpd
+  # packaging: cpack -G DEB with dpkg-shlibdeps, inspected with dpkg-deb (package_deb test);
+  # systemd-analyze verifies the unit
+  dpkg-dev file systemd
 )
 
 missing=()
