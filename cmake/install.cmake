@@ -7,13 +7,19 @@
 # keepalived's configuration path (/etc/keepalived/keepalived.conf) is left to the operator: the
 # package never installs a configuration that would start VRRP on its own.
 include(GNUInstallDirs)
+# cpack (and `ninja install`) use what is built and never start a build of every target first:
+# scripts/package.sh builds, and the package_deb test runs after the build.
+set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 
-if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
-  set(vigil_default_unit_dir "/lib/systemd/system")  # Debian 12's place for packaged units
-else()
-  set(vigil_default_unit_dir "${CMAKE_INSTALL_PREFIX}/lib/systemd/system")
+# The presets install to /usr (CMakePresets.json), the prefix the Debian package needs: the unit
+# and /etc/default/vigild are absolute paths derived from it. -DVIGIL_SYSTEMD_UNIT_DIR= overrides.
+if(NOT VIGIL_SYSTEMD_UNIT_DIR)
+  if(CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+    set(VIGIL_SYSTEMD_UNIT_DIR "/lib/systemd/system")  # Debian 12's place for packaged units
+  else()
+    set(VIGIL_SYSTEMD_UNIT_DIR "${CMAKE_INSTALL_PREFIX}/lib/systemd/system")
+  endif()
 endif()
-set(VIGIL_SYSTEMD_UNIT_DIR "${vigil_default_unit_dir}" CACHE PATH "Where vigild.service goes")
 
 install(FILES ${PROJECT_SOURCE_DIR}/etc/vigild.service DESTINATION ${VIGIL_SYSTEMD_UNIT_DIR})
 install(FILES ${PROJECT_SOURCE_DIR}/etc/default-vigild
@@ -38,6 +44,7 @@ set(CPACK_PACKAGE_DESCRIPTION
 the virtual addresses, health checkers watch the real servers and an IPVS syncer keeps the\n\
 kernel's LVS table equal to the configuration plus live health.")
 set(CPACK_PACKAGING_INSTALL_PREFIX "/usr")
+set(CPACK_STRIP_FILES ON)  # as dh_strip does; keeps the package small
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # vigil_VERSION-RELEASE_ARCH.deb
 set(CPACK_DEBIAN_PACKAGE_RELEASE 1)
 set(CPACK_DEBIAN_PACKAGE_SECTION "net")

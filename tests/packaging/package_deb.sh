@@ -16,7 +16,11 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 pass() { echo "ok: $*"; }
 
-cpack -G DEB -B "$work/out" --config "$build/CPackConfig.cmake" >"$work/cpack.log" 2>&1 ||
+prefix=$(sed -n 's/^CMAKE_INSTALL_PREFIX:PATH=//p' "$build/CMakeCache.txt")
+[ "$prefix" = /usr ] || fail "$build is configured with CMAKE_INSTALL_PREFIX=$prefix; the package needs /usr (the presets set it)"
+# gzip here (xz takes minutes on a sanitizer build): the test checks the contents.
+cpack -G DEB -B "$work/out" --config "$build/CPackConfig.cmake" \
+  -D CPACK_DEBIAN_COMPRESSION_TYPE=gzip >"$work/cpack.log" 2>&1 ||
   { cat "$work/cpack.log"; fail "cpack failed"; }
 debs=("$work"/out/*.deb)
 [ ${#debs[@]} = 1 ] && [ -f "${debs[0]}" ] || fail "expected one .deb, got: ${debs[*]}"
@@ -74,10 +78,14 @@ pass "files, modes and owners"
 
 dpkg-deb -x "$deb" "$work/root"
 if command -v systemd-analyze >/dev/null; then
-  out=$(systemd-analyze verify --root="$work/root" /lib/systemd/system/vigild.service 2>&1) ||
+  # Against the host's units, with ExecStart pointing into the unpacked tree (verify wants the
+  # program to exist).
+  mkdir -p "$work/unit"
+  sed "s|^ExecStart=/usr/sbin/vigild|ExecStart=$work/root/usr/sbin/vigild|" \
+    "$work/root/lib/systemd/system/vigild.service" > "$work/unit/vigild.service"
+  out=$(systemd-analyze verify "$work/unit/vigild.service" 2>&1) ||
     fail "systemd-analyze verify: $out"
-  # Messages about units the unpacked tree does not have (network-online.target) are not errors.
-  grep -i "vigild.service" <<<"$out" && fail "systemd-analyze verify complains: $out"
+  [ -z "$out" ] || fail "systemd-analyze verify complains: $out"
   pass "systemd-analyze verify: clean"
 fi
 "$work/root/usr/sbin/vigild" --version | grep -q "^vigild " || fail "the packaged vigild does not run"

@@ -29,7 +29,7 @@ nspawn_pid=""
 cleanup() {
   [ -n "$nspawn_pid" ] && kill "$nspawn_pid" 2>/dev/null && wait "$nspawn_pid" 2>/dev/null
   lab_down
-  rm -rf "$work" "$rootfs/tmp/vigil.deb"
+  rm -rf "$work" "$rootfs/root/vigil.deb"
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; [ -n "${leader:-}" ] && in_ct journalctl -u vigild --no-pager | tail -n 40; exit 1; }
@@ -60,8 +60,8 @@ printf '#!/bin/sh\necho stopped >> /run/vigil-stop.log\n' > "$rootfs/etc/keepali
 chmod 755 "$rootfs/etc/keepalived/stop.sh"
 
 # Install (dependencies from the archive, through the host's network) before boot.
-cp "$deb" "$rootfs/tmp/vigil.deb"
-chroot "$rootfs" sh -c 'apt-get install -y -q /tmp/vigil.deb' >"$work/install.log" 2>&1 ||
+cp "$deb" "$rootfs/root/vigil.deb"
+chroot "$rootfs" sh -c 'apt-get install -y -q /root/vigil.deb' >"$work/install.log" 2>&1 ||
   { cat "$work/install.log"; fail "apt-get install of the package in the root file system failed"; }
 [ -L "$rootfs/etc/systemd/system/multi-user.target.wants/vigild.service" ] ||
   fail "postinst did not enable vigild.service"
@@ -118,7 +118,7 @@ in_ct journalctl -u vigild --no-pager | grep -q "Watchdog timeout" || fail "no w
 pass "watchdog: frozen vigild killed and restarted (NRestarts $(prop NRestarts))"
 wait_for 10 has_vip d1 "$vip" || fail "the VIP did not come back after the restart"
 
-rm -f "$rootfs/run/vigil-stop.log"
+in_ct rm -f /run/vigil-stop.log
 in_ct systemctl stop vigild || fail "systemctl stop failed"
 [ "$(prop ActiveState)" = inactive ] || fail "not inactive after stop: $(prop ActiveState) $(prop Result)"
 [ "$(prop Result)" = success ] || fail "stop result: $(prop Result) (exit $(prop ExecMainStatus))"
@@ -129,7 +129,7 @@ pass "stop: exit 0 (Result=success), VIP removed, notify_stop ran"
 in_ct systemctl start vigild || fail "start failed"
 in_ct dpkg -r vigil >"$work/remove.log" 2>&1 || { cat "$work/remove.log"; fail "dpkg -r failed"; }
 in_ct pgrep -x vigild >/dev/null && fail "vigild still runs after dpkg -r"
-in_ct dpkg -i /tmp/vigil.deb >"$work/reinstall.log" 2>&1 || { cat "$work/reinstall.log"; fail "dpkg -i failed"; }
+in_ct dpkg -i /root/vigil.deb >"$work/reinstall.log" 2>&1 || { cat "$work/reinstall.log"; fail "dpkg -i failed"; }
 wait_for 20 sh -c "[ \"\$(nsenter -t $leader -a systemctl show -p ActiveState --value vigild)\" = active ]" ||
   fail "postinst did not start vigild"
 in_ct dpkg --purge vigil >"$work/purge.log" 2>&1 || { cat "$work/purge.log"; fail "dpkg --purge failed"; }
