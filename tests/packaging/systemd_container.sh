@@ -67,7 +67,7 @@ chroot "$rootfs" sh -c 'apt-get install -y -q /root/vigil.deb' >"$work/install.l
   fail "postinst did not enable vigild.service"
 pass "installed with its dependencies; postinst enabled vigild.service"
 
-systemd-nspawn -D "$rootfs" --register=no --keep-unit -b --console=passive \
+systemd-nspawn -D "$rootfs" --register=no --keep-unit -b --console=passive --capability=CAP_NET_ADMIN \
   --network-namespace-path="/run/netns/$(lab_ns d1)" >"$work/boot.log" 2>&1 &
 nspawn_pid=$!
 leader=""
