@@ -151,8 +151,9 @@ int run_daemon(const Options& options) {
   core::AsioClock clock(io);
   Lifecycle lifecycle(services.processes(), clock);
   SystemdNotifier systemd(io, std::move(systemd_env));
-  DumpSignals dumps(io,
-                    [&] { return take_snapshot(running, services.vrrp(), services.checkers()); });
+  DumpSignals dumps(io, [&](bool with_checkers) {
+    return take_snapshot(running, services.vrrp(), services.checkers(), with_checkers);
+  });
   std::string start_error;
   bool stopping = false;
   // startup_script first (waited for on the loop), then the subsystems, then READY=1.

@@ -110,7 +110,7 @@ void subtract(T& value, T base) {
 }  // namespace
 
 DumpSnapshot take_snapshot(std::shared_ptr<const config::Config> config, const vrrp::Engine& vrrp,
-                           const checkers::Manager* checkers) {
+                           const checkers::Manager* checkers, bool with_checkers) {
   DumpSnapshot s;
   s.config = std::move(config);
   s.taken = std::chrono::system_clock::now();
@@ -128,7 +128,7 @@ DumpSnapshot take_snapshot(std::shared_ptr<const config::Config> config, const v
     i.send_errors = d->send_errors();
     s.instances.push_back(std::move(i));
   }
-  if (checkers != nullptr) {
+  if (checkers != nullptr && with_checkers) {
     s.checkers_running = true;
     s.virtual_servers.reserve(checkers->virtual_server_count());
     for (std::size_t v = 0; v < checkers->virtual_server_count(); ++v) {
@@ -418,7 +418,7 @@ void DumpSignals::start_next() {
   if (worker_.joinable()) worker_.join();  // the previous one has finished (it posted)
   auto log = core::logger("daemon");
   const auto t0 = std::chrono::steady_clock::now();
-  DumpSnapshot snap = source_();
+  DumpSnapshot snap = source_((kinds & kDumpData) != 0);
   std::vector<InstanceSnapshot> raw;
   if (kinds & kDumpStatsClear) raw = snap.instances;
   for (auto& i : snap.instances) {

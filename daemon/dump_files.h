@@ -81,9 +81,10 @@ struct DumpSnapshot {
   std::vector<checkers::CheckerStatus> checkers;
 };
 
-// Copies the live values (on the loop).
+// Copies the live values (on the loop). The checkers' (one entry per checker) only when
+// `with_checkers`: the stats and JSON dumps show VRRP only.
 DumpSnapshot take_snapshot(std::shared_ptr<const config::Config> config, const vrrp::Engine& vrrp,
-                           const checkers::Manager* checkers);
+                           const checkers::Manager* checkers, bool with_checkers = true);
 
 // The file contents (pure; tests call them directly).
 std::string render_stats(const DumpSnapshot& s);
@@ -100,8 +101,8 @@ std::error_code write_file_atomically(const std::string& dir, const std::string&
 
 class DumpSignals {
  public:
-  // `snapshot` is called on the loop when a dump is due.
-  using SnapshotSource = std::function<DumpSnapshot()>;
+  // Called on the loop when a dump is due; the argument says whether the checkers are needed.
+  using SnapshotSource = std::function<DumpSnapshot(bool with_checkers)>;
 
   DumpSignals(boost::asio::io_context& io, SnapshotSource source);
   // Waits for a dump in progress (bounded by its file writes).
