@@ -3,9 +3,11 @@
 
 The real servers of the samples do not exist in the guest, so health is made deterministic and the
 same for both daemons: every checker block of a real server (HTTP_GET, TCP_CHECK, ...) is replaced
-by a MISC_CHECK that always gives the same answer. Both daemons run a checker's first check one
-second after start (keepalived's bootstrap delay) whatever its delay_loop; delay_loop is set to
-60 s so that each checker runs once during the test and the tables are settled after a few seconds.
+by a MISC_CHECK that always gives the same answer. With `warmup 0` both daemons run a checker's
+first check one second after start (keepalived's bootstrap delay; the default warmup spreads it
+over delay_loop); delay_loop is set to 60 s so that each checker runs once during the test and the
+tables are settled after a few seconds; misc_timeout is 30 s so that a slow fork under emulation
+(an ASan process forks slowly under TCG) is never taken for a failed check.
 Each sample becomes two files:
 
   NAME.up.conf    the checkers run /bin/true: every real server ends up alive (alpha ones come up
@@ -91,8 +93,8 @@ def emit(node, out, depth=0):
 
 def misc_check(verdict):
     node = Node(["MISC_CHECK"])
-    node.children = [Node(["misc_path", f"/bin/{verdict}"]), Node(["misc_timeout", "3"]),
-                     Node(["retry", "0"])]
+    node.children = [Node(["misc_path", f"/bin/{verdict}"]), Node(["misc_timeout", "30"]),
+                     Node(["retry", "0"]), Node(["warmup", "0"])]
     return node
 
 
@@ -149,7 +151,7 @@ def generated(verdict_for):
         # the others are always alive.
         if rs_index % 4 == 1:
             lines += ["    MISC_CHECK {", f"      misc_path /bin/{verdict_for(rs_index)}",
-                      "      misc_timeout 3", "      retry 0", "    }"]
+                      "      misc_timeout 30", "      retry 0", "      warmup 0", "    }"]
         lines.append("  }")
         return lines
 

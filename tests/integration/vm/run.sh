@@ -34,6 +34,8 @@ python3 "$here/make_configs.py" "$work/diff" /usr/share/doc/keepalived/samples/k
 {
   echo "export ASAN_OPTIONS='${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1}'"
   echo "export UBSAN_OPTIONS='${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}'"
+  # A glob of the differential files to run (e.g. 'quorum*'), for debugging.
+  [ -z "${VIGIL_VM_DIFF_ONLY:-}" ] || echo "export DIFF_ONLY='$VIGIL_VM_DIFF_ONLY'"
 } >"$work/env"
 vm_initramfs "$work/root" "$work/initrd.gz" "$vigild" "$here/guest" "$work/diff" "$work/env"
 vm_log "initramfs $(du -h "$work/initrd.gz" | cut -f1) built in $((SECONDS - start)) s"

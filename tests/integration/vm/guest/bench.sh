@@ -146,7 +146,7 @@ vrrp_instance VI_1 {
   }
 }
 CONF
-  ip netns exec peer "$VIGILD" -n -l -P -f "$w/peer.conf" -p /run/peer.pid >"$w/peer.log" 2>&1 &
+  in_ns peer "$VIGILD" -n -l -P -f "$w/peer.conf" -p /run/peer.pid >"$w/peer.log" 2>&1 &
   peer=$!
   read -r bvip brip <"$b/big-changed.txt"
   btotal=$(cat "$b/big-total.txt")

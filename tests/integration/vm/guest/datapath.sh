@@ -8,7 +8,7 @@
 #
 # VIPs on the director: 10.0.0.1:80 (NAT, rr, to port 8080) and 10.0.0.2:80 (DR, wrr 3:1,
 # inhibit_on_failure); the real servers hold 10.0.0.2 on lo with arp_ignore/arp_announce. Each
-# real server runs busybox httpd on 80 and 8080, answering its name. vigild checks them with
+# real server runs busybox httpd on 80 and 8080, answering its name; the client asks with nc. vigild checks them with
 # TCP_CHECK. The kernel's own count of IPVS changes (ftrace, lib.sh `ops`) proves that every step
 # touches only what it must.
 . /vm/lib.sh
@@ -57,14 +57,17 @@ done
 
 # web rsN PORT: (re)starts rsN's httpd on PORT; its pid in web_rsN_PORT
 web() {
-  ip netns exec "$1" httpd -f -p "$2" -h "$w/www${1#rs}" &
+  in_ns "$1" httpd -f -p "$2" -h "$w/www${1#rs}" &
   eval "web_$1_$2=$!"
 }
 web_stop() { eval "kill \$web_$1_$2"; }
 for i in 1 2; do web "rs$i" 80; web "rs$i" 8080; done
 
 # get VIP: one request from the client, prints the answering real server's name
-get() { ip netns exec cl wget -q -T 3 -O - "http://$1/" 2>/dev/null; }
+# (busybox-static's wget crashes in glibc's static name lookup; nc does not look names up)
+get() {
+  printf 'GET / HTTP/1.0\r\n\r\n' | ip netns exec cl nc -w 3 "$1" 80 2>>"$w/wget.err" | tail -n 1
+}
 # spread VIP N: "rs1=A rs2=B fail=C" over N requests, each a new connection
 spread() {
   a=0 b=0 f=0
@@ -276,6 +279,11 @@ expect_table 1 "clean at the end"
 ipvsadm -C
 
 if [ "$failures" -ne 0 ]; then
+  echo "---- client errors"
+  tail -n 5 "$w/wget.err"
+  echo "---- direct to rs1: $(printf 'GET / HTTP/1.0\r\n\r\n' | ip netns exec cl nc -w 3 10.0.2.11 8080 2>&1 | tail -n 1)"
+  ip -n cl route
+  ipvsadm -Lnc | head -n 10
   echo "---- vigild log"
   tail -n 60 "$w/vigild.log"
 fi

@@ -6,6 +6,13 @@
 #   finish                     exit status of the suite: 0 when nothing was bad
 # Debian's busybox sh runs its own applets before PATH: iproute2's ip (netns) by its path.
 ip() { /usr/bin/ip "$@"; }
+# in_ns NS CMD...: CMD in network namespace NS as this very process (`in_ns ns cmd &` gives cmd's
+# pid in $!; `ip netns exec` forks, so its pid would be ip's and a signal would miss the daemon).
+in_ns() {
+  n_s=$1
+  shift
+  exec nsenter --net="/run/netns/$n_s" "$@"
+}
 VIGILD=/usr/sbin/vigild
 KEEPALIVED=/usr/sbin/keepalived
 failures=0

@@ -13,6 +13,9 @@ if grep -q '^ip_vs ' /proc/modules; then
 fi
 w=/tmp/no_ipvs
 mkdir -p "$w"
+# The kernel itself loads ip_vs when a program asks generic netlink for the "IPVS" family
+# (MODULE_ALIAS_GENL_FAMILY), through this helper: none, as on a host without the module.
+echo /nonexistent >/proc/sys/kernel/modprobe
 cat >"$w/notify.sh" <<'SH'
 #!/bin/sh
 echo "$*" >>/tmp/no_ipvs/notify.log
@@ -59,6 +62,7 @@ grep -q '^ip_vs ' /proc/modules && bad "ip_vs got loaded although there is no /s
 running "$pid" || bad "vigild exited without IPVS"
 
 load_ipvs || bad "cannot load ip_vs"
+echo /usr/bin/modprobe >/proc/sys/kernel/modprobe
 expected="-A -t 10.9.0.1:80 -s rr
 -a -t 10.9.0.1:80 -r 10.9.1.1:80 -m -w 1"
 if wait_for 12 sh -c "[ \"\$(ipvsadm -Sn | sort)\" = \"$expected\" ]"; then
