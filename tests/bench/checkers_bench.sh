@@ -89,6 +89,7 @@ http {
 CONF
 on d1 nginx -p "$work" -c "$work/nginx.conf" -e "$work/nginx-error.log" &
 LAB_PIDS+=("$!")
+disown  # no "Killed" line when lab_down ends it
 wait_for 10 on d1 bash -c 'exec 3<>/dev/tcp/127.0.0.1/8081' || { echo "bench: nginx" >&2; exit 1; }
 
 # 50 real servers per virtual server; real servers on 127.1.x.y (HTTP) and 127.2.x.y (TCP).
