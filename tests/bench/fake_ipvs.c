@@ -41,7 +41,8 @@ int getsockopt(int fd, int level, int optname, void* optval, socklen_t* optlen) 
 int setsockopt(int fd, int level, int optname, const void* optval, socklen_t optlen) {
   static int (*real)(int, int, int, const void*, socklen_t);
   if (!is_ipvs(level, optname)) {
-    if (!real) real = (int (*)(int, int, int, const void*, socklen_t))dlsym(RTLD_NEXT, "setsockopt");
+    if (!real)
+      real = (int (*)(int, int, int, const void*, socklen_t))dlsym(RTLD_NEXT, "setsockopt");
     return real(fd, level, optname, optval, optlen);
   }
   return 0;

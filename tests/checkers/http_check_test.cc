@@ -348,15 +348,26 @@ class RealServerTest : public HttpCheckTest {
     return std::system(cmd.c_str()) == 0;
   }
 
+  // Servers of dir_ on 127.0.0.1:port (the caller waits until they listen).
+  testing::ChildProcess web_server(std::uint16_t port) const {
+    return testing::ChildProcess(
+        {"/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", std::to_string(port)},
+        dir_.string());
+  }
+  testing::ChildProcess tls_server(std::uint16_t port) const {  // cert.pem and key.pem of dir_
+    return testing::ChildProcess(
+        {"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-cert",
+         "cert.pem", "-key", "key.pem", "-WWW", "-quiet"},
+        dir_.string());
+  }
+
   std::filesystem::path dir_;
   const std::string body_ = "vigil health page\n";
 };
 
 TEST_F(RealServerTest, PythonHttpServerDigestAnd404) {
   const auto port = testing::closed_port(io_);
-  testing::ChildProcess server(
-      {"/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", std::to_string(port)},
-      dir_.string());
+  testing::ChildProcess server = web_server(port);
   ASSERT_TRUE(server.wait_listening(port));
   auto u = url("/index.txt");
   u.digest = md5_of(body_);
@@ -370,10 +381,7 @@ TEST_F(RealServerTest, PythonHttpServerDigestAnd404) {
 TEST_F(RealServerTest, SslGetAgainstOpensslServer) {
   ASSERT_TRUE(make_certificate());
   const auto port = testing::closed_port(io_);
-  testing::ChildProcess server(
-      {"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-cert",
-       "cert.pem", "-key", "key.pem", "-WWW", "-quiet"},
-      dir_.string());
+  testing::ChildProcess server = tls_server(port);
   ASSERT_TRUE(server.wait_listening(port));
   auto u = url("/index.txt");
   u.digest = md5_of(body_);
@@ -410,10 +418,7 @@ TEST_F(RealServerTest, SslGetVerifiesTheCertificateWhenAsked) {
       "-extfile san.ext -out cert.pem && cp ca.pem capath/ && openssl rehash capath";
   ASSERT_EQ(std::system(("(" + cmd + ") >/dev/null 2>&1").c_str()), 0);
   const auto port = testing::closed_port(io_);
-  testing::ChildProcess server(
-      {"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-cert",
-       "cert.pem", "-key", "key.pem", "-WWW", "-quiet"},
-      dir_.string());
+  testing::ChildProcess server = tls_server(port);
   ASSERT_TRUE(server.wait_listening(port));
   const auto run = [&](config::TlsVerify verify, std::optional<std::string> vhost = {}) {
     auto u = url("/index.txt");
@@ -459,9 +464,7 @@ TEST_F(RealServerTest, SslGetVerifiesTheCertificateWhenAsked) {
 
 TEST_F(RealServerTest, SslGetAgainstPlainHttpFailsTheHandshake) {
   const auto port = testing::closed_port(io_);
-  testing::ChildProcess server(
-      {"/usr/bin/python3", "-m", "http.server", "--bind", "127.0.0.1", std::to_string(port)},
-      dir_.string());
+  testing::ChildProcess server = web_server(port);
   ASSERT_TRUE(server.wait_listening(port));
   const CheckResult r = check(http_checker(config::CheckerType::kSsl, {url("/index.txt")}), port);
   EXPECT_FALSE(r.ok);

@@ -55,6 +55,18 @@ std::optional<std::size_t> oracle(const Case& c) {
   return at;
 }
 
+// Feeds `body` to `search` cut at `cuts` (increasing offsets), then finishes it.
+void feed_in_pieces(StreamSearch& search, std::string_view body,
+                    const std::vector<std::size_t>& cuts) {
+  std::size_t from = 0;
+  for (std::size_t cut : cuts) {
+    search.feed(body.substr(from, cut - from));
+    from = cut;
+  }
+  search.feed(body.substr(from));
+  search.finish();
+}
+
 std::optional<std::size_t> streamed(const Case& c, const std::vector<std::size_t>& cuts,
                                     std::size_t window = StreamSearch::kDefaultWindow) {
   std::string error;
@@ -62,13 +74,7 @@ std::optional<std::size_t> streamed(const Case& c, const std::vector<std::size_t
   EXPECT_TRUE(regex) << c.pattern << ": " << error;
   if (!regex) return std::nullopt;
   StreamSearch search(*regex, c.min_offset, c.max_offset, window);
-  std::size_t from = 0;
-  for (std::size_t cut : cuts) {
-    search.feed(std::string_view(c.body).substr(from, cut - from));
-    from = cut;
-  }
-  search.feed(std::string_view(c.body).substr(from));
-  search.finish();
+  feed_in_pieces(search, c.body, cuts);
   EXPECT_NE(search.state(), StreamSearch::State::kError) << search.error();
   EXPECT_NE(search.state(), StreamSearch::State::kSearching);
   if (search.state() != StreamSearch::State::kMatched) return std::nullopt;
@@ -171,13 +177,7 @@ TEST(StreamRegex, PartialMatchesLongerThanTheWindowAreGivenUp) {
   auto regex = CompiledRegex::compile(c.pattern, {}, &error);
   ASSERT_TRUE(regex);
   StreamSearch bounded(*regex, 0, std::nullopt, 100);
-  std::size_t from = 0;
-  for (std::size_t cut : cuts) {
-    bounded.feed(std::string_view(c.body).substr(from, cut - from));
-    from = cut;
-  }
-  bounded.feed(std::string_view(c.body).substr(from));
-  bounded.finish();
+  feed_in_pieces(bounded, c.body, cuts);
   EXPECT_TRUE(bounded.truncated());
   ASSERT_EQ(bounded.state(), StreamSearch::State::kMatched);
   EXPECT_GT(bounded.match_offset(), 400u);  // the whole body would match at 0
