@@ -2,26 +2,33 @@
 """Configurations for the VM's differential test (vigild and keepalived build the same IPVS table).
 
 The real servers of the samples do not exist in the guest, so health is made deterministic and the
-same for both daemons: every checker block of a real server (HTTP_GET, TCP_CHECK, ...) is replaced
-by a MISC_CHECK that always gives the same answer. With `warmup 0` both daemons run a checker's
-first check one second after start (keepalived's bootstrap delay; the default warmup spreads it
-over delay_loop); delay_loop is set to 60 s so that each checker runs once during the test and the
-tables are settled after a few seconds; misc_timeout is 30 s so that a slow fork under emulation
-(an ASan process forks slowly under TCG) is never taken for a failed check.
-Each sample becomes two files:
+same for both daemons, without a process per check (a fork of the sanitizer build of vigild is
+slow under emulation):
 
-  NAME.up.conf    the checkers run /bin/true: every real server ends up alive (alpha ones come up
-                  after their first check), quorums are reached, sorry servers are not needed;
-  NAME.down.conf  the checkers run /bin/false: real servers with checkers go down (removed, or
+  NAME.up.conf    every checker block of a real server is removed: a real server without checkers
+                  is alive from the start (alpha or not), quorums are reached, sorry servers are
+                  not needed;
+  NAME.down.conf  the checker blocks of a real server become one TCP_CHECK to a closed port on the
+                  loopback address of its family (127.0.0.1 or ::1, port 9): the connection is
+                  refused at once, so every real server with a checker goes down (removed, or
                   weight 0 under inhibit_on_failure), quorums are lost, sorry servers come in.
 
-VRRP blocks and lvs_sync_daemon are dropped: the daemons run with -C (checkers and IPVS only), and
-the VRRP side has its own tests. Everything else (virtual servers, groups, schedulers, persistence,
-forwarding, weights, thresholds, alpha, quorum, sorry servers, inhibit) is kept as written.
+With `warmup 0` both daemons run a checker's first check about one second after start;
+delay_loop is set to 60 s and retry to 0, so that each checker runs exactly once during the test:
+the test waits until the daemon's namespace has seen one refused connection per checker (the
+kernel's TCP AttemptFails counter) and the table has settled. The first line of each file says
+how many checkers it has ("! checkers N").
+
+VRRP blocks, lvs_sync_daemon and the e-mail settings are dropped: the daemons run with -C
+(checkers and IPVS only), the VRRP side has its own tests, and no connection other than the
+checks' may leave the namespace. Everything else (virtual servers, groups, schedulers,
+persistence, forwarding, weights, thresholds, alpha, quorum, sorry servers, inhibit) is kept as
+written.
 
 It also writes generated.up.conf / generated.down.conf: a large file covering what the samples do
 not (every scheduler and flag, IPv6, fwmarks, groups with ranges, DR/TUN/NAT, thresholds, sorry
-servers, inhibit), with real servers that are alive and dead in a fixed pattern.
+servers, inhibit). In the up file no real server has a checker; in the down file one real server
+in eight has the refused TCP_CHECK.
 
     make_configs.py OUT_DIR SAMPLE...
 """
@@ -91,34 +98,55 @@ def emit(node, out, depth=0):
             out.append(pad + "}")
 
 
-def misc_check(verdict):
-    node = Node(["MISC_CHECK"])
-    node.children = [Node(["misc_path", f"/bin/{verdict}"]), Node(["misc_timeout", "30"]),
+CLOSED_PORT = 9  # discard: nothing listens in the test's namespaces
+
+
+def refused_check(family):
+    """A TCP_CHECK that fails at once: the connection to a closed loopback port is refused."""
+    node = Node(["TCP_CHECK"])
+    node.children = [Node(["connect_ip", "::1" if family == 6 else "127.0.0.1"]),
+                     Node(["connect_port", str(CLOSED_PORT)]), Node(["connect_timeout", "5"]),
                      Node(["retry", "0"]), Node(["warmup", "0"])]
     return node
 
 
-def transform(root, verdict):
+def family_of(address):
+    return 6 if ":" in address else 4
+
+
+GLOBAL_DROPPED = ("lvs_sync_daemon", "script_user", "enable_script_security", "smtp_server",
+                  "smtp_connect_timeout", "notification_email", "notification_email_from",
+                  "smtp_alert", "smtp_alert_vrrp", "smtp_alert_checker")
+
+
+def transform(root, down):
+    """Returns the number of checkers the file has afterwards."""
     kept = []
     have_globals = False
+    checkers = 0
     for child in root.children:
         name = child.words[0] if child.words else ""
         if child.children is not None and name.startswith(DROPPED_BLOCKS):
             continue
         if name == "global_defs" and child.children is not None:
             child.children = [c for c in child.children
-                              if c.words and c.words[0] not in ("lvs_sync_daemon", "script_user",
-                                                              "enable_script_security")]
+                              if c.words and c.words[0] not in GLOBAL_DROPPED]
             child.children += [Node(["script_user", "root"]), Node(["enable_script_security"])]
             have_globals = True
         if name == "virtual_server" and child.children is not None:
-            body = [c for c in child.children if not (c.words and c.words[0] == "delay_loop")]
+            body = [c for c in child.children
+                    if not (c.words and c.words[0] in ("delay_loop", "smtp_alert"))]
             body.insert(0, Node(["delay_loop", "60"]))
             for rs in body:
-                if rs.children is not None and rs.words[0] == "real_server":
-                    rs.children = [misc_check(verdict)
-                                   if c.children is not None and c.words[0] in CHECKERS else c
-                                   for c in rs.children]
+                if rs.children is None or rs.words[0] != "real_server":
+                    continue
+                had = any(c.children is not None and c.words[0] in CHECKERS for c in rs.children)
+                rs.children = [c for c in rs.children
+                               if not (c.children is not None and c.words[0] in CHECKERS)
+                               and not (c.words and c.words[0] == "smtp_alert")]
+                if had and down:
+                    rs.children.append(refused_check(family_of(rs.words[1])))
+                    checkers += 1
             child.children = body
         kept.append(child)
     if not have_globals:
@@ -126,7 +154,7 @@ def transform(root, verdict):
         globals_node.children = [Node(["script_user", "root"]), Node(["enable_script_security"])]
         kept.insert(0, globals_node)
     root.children = kept
-    return root
+    return checkers
 
 
 TUNNELS = ["TUN type ipip", "TUN type gue port 6080", "TUN type gue port 6081 nocsum",
@@ -134,24 +162,28 @@ TUNNELS = ["TUN type ipip", "TUN type gue port 6080", "TUN type gue port 6081 no
 SCHEDULERS = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "mh", "fo", "ovf"]
 
 
-def generated(verdict_for):
-    """A large, varied file; verdict_for(i) says whether real server i's checker passes."""
+def generated(down):
+    """A large, varied file and its number of checkers; with `down`, one real server in eight
+    has a checker that fails."""
     out = ["global_defs {", "  router_id vm-generated", "  script_user root",
            "  enable_script_security", "}", ""]
     rs_index = 0
+    checkers = 0
 
     def real_server(addr, port, extra, method=None):
-        nonlocal rs_index
+        nonlocal rs_index, checkers
         rs_index += 1
         lines = [f"  real_server {addr} {port}".rstrip() + " {", f"    weight {rs_index % 7 + 1}"]
         if method:
             lines.append(f"    lvs_method {method}")
         lines += [f"    {e}" for e in extra]
-        # One real server in four has a checker (each check is a fork: few, for TCG's sake);
-        # the others are always alive.
-        if rs_index % 4 == 1:
-            lines += ["    MISC_CHECK {", f"      misc_path /bin/{verdict_for(rs_index)}",
-                      "      misc_timeout 30", "      retry 0", "      warmup 0", "    }"]
+        if down and rs_index % 8 == 1:
+            checkers += 1
+            node = Node(["real_server"])
+            node.children = [refused_check(addr.version)]
+            body = []
+            emit(node, body, 2)
+            lines += body
         lines.append("  }")
         return lines
 
@@ -217,7 +249,7 @@ def generated(verdict_for):
             port = 8000 + j if nat else "" if kind == 7 else vs_port
             body += real_server(addr, port, extra, rs_method)
         vs += [head + " {"] + body + ["}", ""]
-    return "\n".join(out + groups + vs) + "\n"
+    return "\n".join(out + groups + vs) + "\n", checkers
 
 
 def main():
@@ -229,17 +261,19 @@ def main():
         if not re.search(r"^\s*virtual_server\s", text, re.M):
             continue
         name = os.path.basename(path).replace("keepalived.conf.", "")
-        for verdict, suffix in (("true", "up"), ("false", "down")):
-            lines = [f"! {os.path.basename(path)} for the differential test, checkers -> "
-                     f"/bin/{verdict}"]
-            emit(transform(parse(text), verdict), lines)
+        for down, suffix in ((False, "up"), (True, "down")):
+            root = parse(text)
+            checkers = transform(root, down)
+            lines = [f"! checkers {checkers}",
+                     f"! {os.path.basename(path)} for the differential test, real servers "
+                     + ("with checkers down" if down else "alive, no checkers")]
+            emit(root, lines)
             with open(os.path.join(out_dir, f"{name}.{suffix}.conf"), "w") as f:
                 f.write("\n".join(lines) + "\n")
-    for verdict_name, verdict_for in (("up", lambda i: "true"),
-                                      ("down", lambda i: "false" if i % 8 == 1 else "true")):
-        with open(os.path.join(out_dir, f"generated.{verdict_name}.conf"), "w") as f:
-            f.write(generated(verdict_for))
-
+    for down, suffix in ((False, "up"), (True, "down")):
+        text, checkers = generated(down)
+        with open(os.path.join(out_dir, f"generated.{suffix}.conf"), "w") as f:
+            f.write(f"! checkers {checkers}\n" + text)
 
 if __name__ == "__main__":
     main()
