@@ -65,22 +65,6 @@ auto on_worker(asio::thread_pool& pool, F format) {
       asio::use_awaitable, std::move(format));
 }
 
-// A reload (or a configuration check) by the Reloader, awaited: the coroutine resumes on the
-// loop with the result. A plain initiation, as on_worker.
-auto reload_result(Reloader& reloader, bool reload) {
-  return asio::async_initiate<const asio::use_awaitable_t<>&, void(ReloadRecord)>(
-      [&reloader, reload](auto handler) {
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        Reloader::Done done = [shared](const ReloadRecord& r) { std::move (*shared)(r); };
-        if (reload) {
-          reloader.reload("control socket", std::move(done));
-        } else {
-          reloader.check(std::move(done));
-        }
-      },
-      asio::use_awaitable);
-}
-
 }  // namespace
 
 ControlServer::ControlServer(asio::io_context& io, const Options& options, const Services& services,
@@ -133,10 +117,7 @@ std::shared_ptr<const StatusSnapshot> ControlServer::snapshot() {
   const auto start = std::chrono::steady_clock::now();
   // A burst of requests (many pages open, a scraper and vigilctl at once) shares one snapshot:
   // the loop pays for at most one copy per kSnapshotReuse, whatever the request rate.
-  if (cached_ && start - cached_at_ < kSnapshotReuse &&
-      cached_generation_ == reloader_.generation()) {
-    return cached_;
-  }
+  if (cached_ && start - cached_at_ < kSnapshotReuse) return cached_;
   stats_.requests = server_.stats().requests;
   stats_.refused = server_.stats().refused;
   auto s = std::make_shared<StatusSnapshot>(
@@ -144,7 +125,6 @@ std::shared_ptr<const StatusSnapshot> ControlServer::snapshot() {
   stats_.snapshot_time.observe(std::chrono::steady_clock::now() - start);
   cached_ = s;
   cached_at_ = start;
-  cached_generation_ = reloader_.generation();
   return s;
 }
 
@@ -187,10 +167,11 @@ asio::awaitable<HttpResponse> ControlServer::handle(HttpRequest request, Access 
     }
     co_return response;
   }
-  // The file is parsed off the loop (Reloader); the next status shows the reload (snapshot()).
-  const bool reload = path == "/reload";
-  const ReloadRecord result = co_await reload_result(reloader_, reload);
-  co_return make(reload && !result.applied ? 422 : 200, kJson, json_text(reload_json(result)));
+  const ReloadRecord result =
+      path == "/reload" ? reloader_.reload("control socket") : reloader_.check();
+  cached_.reset();  // the next status shows the reload
+  co_return make(path == "/reload" && !result.applied ? 422 : 200, kJson,
+                 json_text(reload_json(result)));
 }
 
 }  // namespace vigil::daemon

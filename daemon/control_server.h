@@ -17,10 +17,9 @@
 // A status request costs the event loop one snapshot (a copy of plain values, linear in the
 // number of real servers), shared by the requests of the next 100 ms; the JSON or Prometheus
 // text is built from it on a worker thread.
-// Reload and config-test parse the file on the reload thread, as SIGHUP does (reload.h).
+// Reload and config-test parse the file on the loop, as SIGHUP does.
 
 #include <chrono>
-#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -66,7 +65,6 @@ class ControlServer {
   ControlStats stats_;
   std::shared_ptr<const StatusSnapshot> cached_;
   std::chrono::steady_clock::time_point cached_at_;
-  std::uint64_t cached_generation_ = 0;  // Reloader::generation() of cached_
   HttpServer server_;
   boost::asio::thread_pool formatter_{1};
 };

@@ -1,9 +1,7 @@
 #include "daemon/daemon.h"
 
 #include <fcntl.h>
-#include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -85,24 +83,9 @@ bool daemonize(std::string& error) {
   return true;
 }
 
-// The signals the daemon acts on. They are blocked from the first line of run_daemon until the
-// loop's handlers exist, and again once the loop has ended: one that arrives while the
-// configuration is parsed waits for the loop instead of killing the process with its default
-// action, and one that arrives during the teardown (a second SIGTERM; the sanitizer build's
-// leak check at exit takes a while) is ignored instead of turning a clean exit into "killed by
-// SIGTERM". Threads inherit the mask of their creator, so every thread but the loop's is created
-// while they are blocked and never takes them.
-void block_daemon_signals(bool block) {
-  sigset_t set;
-  ::sigemptyset(&set);
-  for (int s : {SIGTERM, SIGINT, SIGHUP}) ::sigaddset(&set, s);
-  ::pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, nullptr);
-}
-
 }  // namespace
 
 int run_daemon(const Options& options) {
-  block_daemon_signals(true);
   core::setup_logging(options.log);
   auto log = core::logger("daemon");
   auto fail = [&](const std::string& why) {
@@ -149,17 +132,15 @@ int run_daemon(const Options& options) {
   boost::asio::signal_set hup(io, SIGHUP);
   auto running = std::make_shared<const config::Config>(std::move(parsed.config));
   Services services(io, options);
-  // The worker threads (reload parsing, status formatting) start here, with the signals blocked.
-  Reloader reloader(io, options, services, started);
-  ControlServer control(io, options, services, reloader,
-                        DaemonStatus{VIGIL_VERSION, static_cast<int>(::getpid()),
-                                     running->global.router_id.value_or(host_name()), started});
-  block_daemon_signals(false);
   if (!services.start(running, error)) {
     services.stop();
     pid_file.release();
     return fail("cannot start: " + error);
   }
+  Reloader reloader(options, services, started);
+  ControlServer control(io, options, services, reloader,
+                        DaemonStatus{VIGIL_VERSION, static_cast<int>(::getpid()),
+                                     running->global.router_id.value_or(host_name()), started});
   control.start();
   stop_signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
@@ -179,7 +160,6 @@ int run_daemon(const Options& options) {
   };
   wait_hup();
   io.run();
-  block_daemon_signals(true);
 
   pid_file.release();
   log->info("Stopped");

@@ -252,28 +252,127 @@ def generated(down):
     return "\n".join(out + groups + vs) + "\n", checkers
 
 
+def group_keys(group):
+    """The services a virtual_server_group stands for: ("fwmark", N) and (address, port), with
+    the ranges of its entries ("10.0.0.3-10 80", "ae00::2-9 80") expanded."""
+    keys = set()
+    for entry in group.children:
+        if entry.children is not None or not entry.words:
+            continue
+        if entry.words[0] == "fwmark":
+            keys.add(("fwmark", int(entry.words[1])))
+            continue
+        addr, _, last = entry.words[0].partition("-")
+        port = entry.words[1] if len(entry.words) > 1 else ""
+        first = ipaddress.ip_address(addr)
+        count = 1
+        if last:
+            width = 8 if first.version == 4 else 16
+            low = int(first) & ((1 << width) - 1)
+            count = int(last, 10 if first.version == 4 else 16) - low + 1
+        keys.update((first + k, port) for k in range(max(count, 1)))
+    return keys
+
+
+class Merger:
+    """Puts the blocks of many samples into one file (one daemon per file under emulation is
+    what costs: an ASan vigild start takes seconds of TCG time). Samples reuse addresses
+    (10.10.10.2 1358 is in six of them), so a virtual_server whose service another sample
+    already has moves to a fresh address (10.99.0.N or fd99::N) or fwmark (9000 + N) and a
+    reused group name gets a suffix; nothing else of the block changes. Groups are never moved:
+    a group that collides is an error of this script."""
+
+    def __init__(self):
+        self.blocks = []
+        self.used = set()
+        self.group_names = set()
+        self.fresh = 0
+
+    def _fresh(self, kind):
+        self.fresh += 1
+        if kind == "fwmark":
+            return str(9000 + self.fresh)
+        if kind == 6:
+            return str(ipaddress.IPv6Address("fd99::") + self.fresh)
+        return str(ipaddress.IPv4Address("10.99.0.0") + self.fresh)
+
+    def add(self, origin, root):
+        blocks = [c for c in root.children
+                  if c.children is not None and c.words and c.words[0] != "global_defs"]
+        renames = {}
+        groups = {}
+        for b in blocks:
+            if b.words[0] == "virtual_server_group":
+                name = b.words[1]
+                new = name
+                while new in self.group_names:
+                    new += "_"
+                self.group_names.add(new)
+                renames[name] = new
+                b.words[1] = new
+                groups[new] = b
+        self.blocks.append(Node(["!", "from", origin]))
+        for b in blocks:
+            if b.words[0] == "virtual_server":
+                w = b.words
+                if w[1] == "group":
+                    w[2] = renames.get(w[2], w[2])
+                    keys = group_keys(groups[w[2]]) if w[2] in groups else set()
+                    if keys & self.used:
+                        sys.exit(f"make_configs.py: group {w[2]} of {origin} collides")
+                elif w[1] == "fwmark":
+                    keys = {("fwmark", int(w[2]))}
+                    if keys & self.used:
+                        w[2] = self._fresh("fwmark")
+                        keys = {("fwmark", int(w[2]))}
+                else:
+                    port = w[2] if len(w) > 2 else ""
+                    addr = ipaddress.ip_address(w[1])
+                    if (addr, port) in self.used:
+                        w[1] = self._fresh(addr.version)
+                        addr = ipaddress.ip_address(w[1])
+                    keys = {(addr, port)}
+                self.used |= keys
+            self.blocks.append(b)
+
+    def text(self, checkers, what):
+        root = Node([])
+        root.children = [Node(["global_defs"])] + self.blocks
+        root.children[0].children = [Node(["router_id", "vm-samples"]),
+                                     Node(["script_user", "root"]),
+                                     Node(["enable_script_security"])]
+        lines = [f"! checkers {checkers}", f"! {what}"]
+        emit(root, lines)
+        return "\n".join(lines) + "\n"
+
+
 def main():
     out_dir = sys.argv[1]
     os.makedirs(out_dir, exist_ok=True)
+    samples = []
     for path in sys.argv[2:]:
         with open(path, encoding="utf-8", errors="replace") as f:
             text = f.read()
-        if not re.search(r"^\s*virtual_server\s", text, re.M):
-            continue
-        name = os.path.basename(path).replace("keepalived.conf.", "")
-        for down, suffix in ((False, "up"), (True, "down")):
+        if re.search(r"^\s*virtual_server\s", text, re.M):
+            samples.append((os.path.basename(path), text))
+    # Groups first: they are never moved (Merger).
+    samples.sort(key=lambda s: (not re.search(r"^\s*virtual_server\s+group\s", s[1], re.M), s[0]))
+    for down, suffix in ((False, "up"), (True, "down")):
+        merger = Merger()
+        checkers = 0
+        for name, text in samples:
             root = parse(text)
-            checkers = transform(root, down)
-            lines = [f"! checkers {checkers}",
-                     f"! {os.path.basename(path)} for the differential test, real servers "
-                     + ("with checkers down" if down else "alive, no checkers")]
-            emit(root, lines)
-            with open(os.path.join(out_dir, f"{name}.{suffix}.conf"), "w") as f:
-                f.write("\n".join(lines) + "\n")
+            checkers += transform(root, down)
+            merger.add(name, root)
+        what = ("the Debian samples with virtual servers, real servers "
+                + ("with checkers down" if down else "alive, no checkers"))
+        with open(os.path.join(out_dir, f"samples.{suffix}.conf"), "w") as f:
+            f.write(merger.text(checkers, what))
     for down, suffix in ((False, "up"), (True, "down")):
         text, checkers = generated(down)
         with open(os.path.join(out_dir, f"generated.{suffix}.conf"), "w") as f:
             f.write(f"! checkers {checkers}\n" + text)
+
 
 if __name__ == "__main__":
     main()

@@ -19,14 +19,15 @@ all_confs=$(cd /vm/diff && ls ${DIFF_ONLY:-*}.conf)
 settle_cs=${DIFF_SETTLE_CS:-150}
 limit_cs=${DIFF_LIMIT_CS:-18000}
 
-# kN and vN: keepalived's and vigild's namespaces for the Nth file; one iproute2 run for all.
+# kN and vN: keepalived's and vigild's namespaces for the Nth file; one iproute2 run for all
+# (the loop runs in a subshell of the pipe: it counts nothing for the rest of the script).
+files=$(echo $all_confs | wc -w)
 n=0
 for c in $all_confs; do
   n=$((n + 1))
   echo "netns add k$n"
   echo "netns add v$n"
 done | ip -b - || { bad "cannot create the namespaces"; finish; exit; }
-files=$n
 
 # Both daemons of every file at once (lo must be up: the checks connect to 127.0.0.1 / ::1).
 t0=$(now_cs)
@@ -104,6 +105,7 @@ while [ "$pending" -gt 0 ]; do
       eval "nsenter --net=/proc/\$vpid_$n/ns/net ipvsadm -Sn" | sort >"$w/$c.vigild.table"
       if cmp -s "$w/$c.keepalived.table" "$w/$c.vigild.table"; then
         eval "same_$n=1"
+        echo "$c: equal tables $(( (now - t0) / 100 )) s after start"
         continue
       fi
     fi
