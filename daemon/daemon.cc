@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -91,6 +92,18 @@ bool daemonize(std::string& error) {
 std::string running_status(const config::Config& c) {
   return "Running " + std::to_string(c.vrrp.instances.size()) + " VRRP instance(s), " +
          std::to_string(c.lvs.virtual_servers.size()) + " virtual server(s) from " + c.source_file;
+}
+
+// Once the loop has ended, a repeated SIGTERM (a second `kill`, a second Ctrl-C) must not turn
+// the clean exit that is under way into "killed by SIGTERM": the signal sets give the signals
+// back to their default action when they are cleared or destroyed, and the teardown (and the
+// sanitizer build's leak check at exit, seconds under emulation) still has to run. So they are
+// cleared now and the signals ignored from here on, in every thread.
+void ignore_stop_signals(boost::asio::signal_set& stop, boost::asio::signal_set& hup) {
+  boost::system::error_code ignored;
+  stop.clear(ignored);
+  hup.clear(ignored);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) ::signal(s, SIG_IGN);
 }
 
 }  // namespace
@@ -207,6 +220,7 @@ int run_daemon(const Options& options) {
   wait_hup();
   systemd.start_watchdog();
   io.run();
+  ignore_stop_signals(stop_signals, hup);
   if (!start_error.empty()) {
     pid_file.release();
     return fail("cannot start: " + start_error);

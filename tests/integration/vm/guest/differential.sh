@@ -123,7 +123,8 @@ done
 echo "tables compared after $(( ($(now_cs) - t0) / 100 )) s (guest memory in use at most ${peak_used} MB)"
 
 # SIGTERM to every daemon at once; vigild exits 0 (a sanitizer report makes it non-zero) with
-# its table empty. keepalived 2.2.7's parent exits before its checker child has cleaned up, and
+# its table empty, also when stop_and_wait sends it a second SIGTERM while it is tearing down
+# (that once killed it by the signal's default action: status 143). keepalived 2.2.7's parent exits before its checker child has cleaned up, and
 # it does not always remove everything: what it leaves is only noted.
 t1=$(now_cs)
 for p in $all_pids; do kill -TERM "$p" 2>/dev/null; done
