@@ -20,6 +20,7 @@
 #include "daemon/config_check.h"
 #include "daemon/control_server.h"
 #include "daemon/dump_files.h"
+#include "daemon/fd_limit.h"
 #include "daemon/lifecycle.h"
 #include "daemon/pid_file.h"
 #include "daemon/reload.h"
@@ -159,6 +160,7 @@ int run_daemon(const Options& options) {
   boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
   boost::asio::signal_set hup(io, SIGHUP);
   auto running = std::make_shared<const config::Config>(std::move(parsed.config));
+  ensure_fd_limit(descriptors_needed(*running), *log);
   Services services(io, options);
   core::AsioClock clock(io);
   Lifecycle lifecycle(services.processes(), clock);
@@ -169,6 +171,8 @@ int run_daemon(const Options& options) {
       [&] { return lifecycle.started(); },
       [&] { systemd.reloading("Reloading " + options.config_file); },
       [&](const ReloadRecord& r) {
+        // The new checkers run their first checks on a later turn of the loop.
+        if (r.applied) ensure_fd_limit(descriptors_needed(*reloader.config()), *log);
         const std::string status = running_status(*reloader.config());
         systemd.ready(r.applied
                           ? status

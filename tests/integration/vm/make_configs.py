@@ -3,15 +3,17 @@
 
 The real servers of the samples do not exist in the guest, so health is made deterministic and the
 same for both daemons, without a process per check (a fork of the sanitizer build of vigild is
-slow under emulation):
+slow under emulation). Every Debian sample with virtual servers goes, merged with the others
+(Merger), into two files:
 
-  NAME.up.conf    every checker block of a real server is removed: a real server without checkers
-                  is alive from the start (alpha or not), quorums are reached, sorry servers are
-                  not needed;
-  NAME.down.conf  the checker blocks of a real server become one TCP_CHECK to a closed port on the
-                  loopback address of its family (127.0.0.1 or ::1, port 9): the connection is
-                  refused at once, so every real server with a checker goes down (removed, or
-                  weight 0 under inhibit_on_failure), quorums are lost, sorry servers come in.
+  samples.up.conf    every checker block of a real server is removed: a real server without
+                     checkers is alive from the start (alpha or not), quorums are reached, sorry
+                     servers are not needed;
+  samples.down.conf  the checker blocks of a real server become one TCP_CHECK to a closed port on
+                     the loopback address of its family (127.0.0.1 or ::1, port 9): the
+                     connection is refused at once, so every real server with a checker goes
+                     down (removed, or weight 0 under inhibit_on_failure), quorums are lost,
+                     sorry servers come in.
 
 With `warmup 0` both daemons run a checker's first check about one second after start;
 delay_loop is set to 60 s and retry to 0, so that each checker runs exactly once during the test:
@@ -25,10 +27,10 @@ checks' may leave the namespace. Everything else (virtual servers, groups, sched
 persistence, forwarding, weights, thresholds, alpha, quorum, sorry servers, inhibit) is kept as
 written.
 
-It also writes generated.up.conf / generated.down.conf: a large file covering what the samples do
-not (every scheduler and flag, IPv6, fwmarks, groups with ranges, DR/TUN/NAT, thresholds, sorry
-servers, inhibit). In the up file no real server has a checker; in the down file one real server
-in eight has the refused TCP_CHECK.
+It also writes generated.conf: a large file covering what the samples do not (every scheduler
+and flag, IPv6, fwmarks, groups with ranges, DR/TUN/NAT, thresholds, sorry servers, inhibit),
+where real servers without a checker are alive and some have the refused TCP_CHECK (down_in):
+virtual servers with all real servers up, one down and all down, each feature in every state.
 
     make_configs.py OUT_DIR SAMPLE...
 """
@@ -162,22 +164,34 @@ TUNNELS = ["TUN type ipip", "TUN type gue port 6080", "TUN type gue port 6081 no
 SCHEDULERS = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "mh", "fo", "ovf"]
 
 
-def generated(down):
-    """A large, varied file and its number of checkers; with `down`, one real server in eight
-    has a checker that fails."""
+def down_in(i):
+    """Which real servers (0-3) of generated virtual server i have the failing checker: none for
+    4 in 11 virtual servers, one for 5 in 11, all four (quorum lost, sorry server in) for 2 in 11.
+    11 is prime to every period of the file's features (10 kinds, 13 schedulers, quorum every
+    13th, sorry server every 19th, groups every 20th...), so each feature is seen in every state."""
+    state = (7 * i + 3) % 11
+    if state < 4:
+        return ()
+    if state < 9:
+        return (state % 4,)
+    return (0, 1, 2, 3)
+
+
+def generated():
+    """A large, varied file and its number of checkers (down_in says which fail)."""
     out = ["global_defs {", "  router_id vm-generated", "  script_user root",
            "  enable_script_security", "}", ""]
     rs_index = 0
     checkers = 0
 
-    def real_server(addr, port, extra, method=None):
+    def real_server(addr, port, extra, method=None, down=False):
         nonlocal rs_index, checkers
         rs_index += 1
         lines = [f"  real_server {addr} {port}".rstrip() + " {", f"    weight {rs_index % 7 + 1}"]
         if method:
             lines.append(f"    lvs_method {method}")
         lines += [f"    {e}" for e in extra]
-        if down and rs_index % 8 == 1:
+        if down:
             checkers += 1
             node = Node(["real_server"])
             node.children = [refused_check(addr.version)]
@@ -247,7 +261,7 @@ def generated(down):
             # Only NAT translates the port; otherwise a fwmark service's real servers have none.
             nat = (rs_method or method) == "NAT"
             port = 8000 + j if nat else "" if kind == 7 else vs_port
-            body += real_server(addr, port, extra, rs_method)
+            body += real_server(addr, port, extra, rs_method, j in down_in(i))
         vs += [head + " {"] + body + ["}", ""]
     return "\n".join(out + groups + vs) + "\n", checkers
 
@@ -368,10 +382,9 @@ def main():
                 + ("with checkers down" if down else "alive, no checkers"))
         with open(os.path.join(out_dir, f"samples.{suffix}.conf"), "w") as f:
             f.write(merger.text(checkers, what))
-    for down, suffix in ((False, "up"), (True, "down")):
-        text, checkers = generated(down)
-        with open(os.path.join(out_dir, f"generated.{suffix}.conf"), "w") as f:
-            f.write(f"! checkers {checkers}\n" + text)
+    text, checkers = generated()
+    with open(os.path.join(out_dir, "generated.conf"), "w") as f:
+        f.write(f"! checkers {checkers}\n" + text)
 
 
 if __name__ == "__main__":
