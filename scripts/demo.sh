@@ -41,6 +41,10 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+# Waits are 4 times longer in the --vm guest: vigild (often the sanitizer build) under qemu's
+# software emulation starts and runs several times slower.
+slow=1
+$in_vm && slow=4
 [ "$interactive" = auto ] && { [ -t 0 ] && interactive=true || interactive=false; }
 
 # ---- narration
@@ -125,6 +129,8 @@ exec bash /vm/demo.sh --in-vm --non-interactive --vigild /usr/sbin/vigild \
   --vigilctl /opt/demo/bin/vigilctl
 SH
   {
+    echo "export VIGIL_DEMO_VIGILD_ARGS='${VIGIL_DEMO_VIGILD_ARGS:-}'"
+    echo "export VIGIL_DEMO_LOGS='${VIGIL_DEMO_LOGS:-}'"
     echo "export ASAN_OPTIONS='${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1}'"
     echo "export UBSAN_OPTIONS='${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}'"
   } >"$work/guest/env"
@@ -205,9 +211,11 @@ done
 get() {  # get ADDR: one HTTP request from the client; prints the body (the server's name)
   printf 'GET / HTTP/1.0\r\n\r\n' | on client busybox nc -w 2 "$1" 80 2>/dev/null | tail -n 1
 }
+# (Polled through bash functions, never `sh -c "ip ..."`: in the --vm guest sh is busybox, whose
+# own ip applet has no netns.)
+answers() { [ "$(get "${ADDR[$1]}")" = "$1" ]; }
 for h in web1 web2; do
-  wait_for 5 sh -c "[ \"\$(printf 'GET / HTTP/1.0\r\n\r\n' | ip netns exec $(lab_ns client) busybox nc -w 2 ${ADDR[$h]} 80 2>/dev/null | tail -n 1)\" = $h ]" ||
-    failed "$h does not answer HTTP"
+  wait_for $((5 * slow)) answers "$h" || failed "$h does not answer HTTP"
 done
 good "web1 and web2 answer HTTP on their own addresses"
 
@@ -231,7 +239,7 @@ sed -e 's/delay_loop 5/delay_loop 1/' -e 's/connect_timeout 3/connect_timeout 1/
   -e 's/retry 2/retry 1/' -e 's/delay_before_retry 2/delay_before_retry 1/' \
   "$example_conf" >"$work/keepalived.conf"
 for h in lb1 lb2; do
-  "$vigild" -t -i "$h" -f "$work/keepalived.conf" >"$work/$h-check.log" 2>&1 ||
+  on "$h" "$vigild" -t -i "$h" -f "$work/keepalived.conf" >"$work/$h-check.log" 2>&1 ||
     failed "vigild -t -i $h rejected the configuration: $(cat "$work/$h-check.log")"
 done
 say "Both directors read the same file: etc/keepalived.conf.lvs-dr, the example LVS-DR pair"
@@ -245,7 +253,7 @@ pause
 step "Two directors start: the VRRP election"
 start_director() {  # start_director HOST
   ip netns exec "$(lab_ns "$1")" "$vigild" -n -l -i "$1" -f "$work/keepalived.conf" \
-    -p "$work/$1.pid" >>"$work/$1.log" 2>&1 &
+    -p "$work/$1.pid" ${VIGIL_DEMO_VIGILD_ARGS:-} >>"$work/$1.log" 2>&1 &
   PID[$1]=$!
   LAB_PIDS+=("$!")
 }
@@ -254,15 +262,15 @@ start_director lb1
 start_director lb2
 say "vigild started on lb1 (priority 150) and lb2 (priority 100); both begin as BACKUP and"
 say "listen for 3 × advert_int before claiming the VIP; the higher priority wins."
-wait_for 15 has_vip lb1 "$VIP" || failed "lb1 did not become master"
+wait_for $((15 * slow)) has_vip lb1 "$VIP" || failed "lb1 did not become master"
 elected=$(ms_since "$t0")
-wait_for 5 grep -q "Entering BACKUP STATE" "$work/lb2.log" || failed "lb2 did not enter BACKUP"
+wait_for $((5 * slow)) grep -q "Entering BACKUP STATE" "$work/lb2.log" || failed "lb2 did not enter BACKUP"
 has_vip lb2 "$VIP" && failed "lb2 holds the VIP too"
 grep -h "Entering .* STATE" "$work/lb1.log" | sed 's/^/lb1: /' | show
 grep -h "Entering .* STATE" "$work/lb2.log" | sed 's/^/lb2: /' | show
 good "lb1 is MASTER after $elected ms and holds $VIP; lb2 is BACKUP"
 ctl() { "$vigilctl" -s "$work/$1.sock" "${@:2}"; }
-wait_for 5 ctl lb1 status || failed "vigilctl status on lb1 does not answer"
+wait_for $((5 * slow)) ctl lb1 status || failed "vigilctl status on lb1 does not answer"
 say "What lb1 says about itself (vigilctl status):"
 ctl lb1 status | show
 pause
@@ -282,8 +290,12 @@ spread() {  # spread N: N requests to the VIP, prints "web1=A web2=B failed=C"
   done
   echo "web1=$a web2=$b failed=$f"
 }
-ipvs_table() {  # ipvs_table HOST: the table, waiting until it has WANT real servers
-  wait_for 10 sh -c "[ \$(ip netns exec $(lab_ns "$1") ipvsadm -Ln | grep -c -- '-> 192.0.2.2') -eq $2 ]" ||
+real_servers_in() {  # real_servers_in HOST N: HOST's IPVS table has N real servers
+  local t
+  t=$(on "$1" ipvsadm -Ln) && [ "$(grep -c -- '-> 192.0.2.2' <<<"$t")" -eq "$2" ]
+}
+ipvs_table() {  # ipvs_table HOST N: shows the table once it has N real servers
+  wait_for $((10 * slow)) real_servers_in "$1" "$2" ||
     failed "the IPVS table on $1 does not have $2 real server(s)"
   on "$1" ipvsadm -Ln | show
 }
@@ -309,22 +321,24 @@ LAB_PIDS+=("$pinger")
 sleep 1
 say "The client pings $VIP every 10 ms. Now lb1 fails hard, as in a power cut: its switch"
 say "port goes dark and its vigild is killed (SIGKILL), so it sends no goodbye advert."
+lb2_lines=$(wc -l <"$work/lb2.log")
 t0=$(now_us)
 ip -n "$(lab_ns sw)" link set "$sw_port" down
 kill -9 "${PID[lb1]}" 2>/dev/null
 wait "${PID[lb1]}" 2>/dev/null
-wait_for 15 has_vip lb2 "$VIP" || failed "lb2 did not take over"
+wait_for $((15 * slow)) has_vip lb2 "$VIP" || failed "lb2 did not take over"
 takeover=$(ms_since "$t0")
 sleep 0.5
 kill "$pinger" 2>/dev/null
 wait "$pinger" 2>/dev/null
-grep -h "Entering MASTER STATE" "$work/lb2.log" | sed 's/^/lb2: /' | show
+tail -n +$((lb2_lines + 1)) "$work/lb2.log" | grep -h "Entering MASTER STATE" | sed 's/^/lb2: /' | show
 # The outage: the longest gap between two replies the client received.
-read -r outage replies_after < <(awk -v t0="${t0:0:-6}.${t0: -6}" '
+# (A here-string, not < <(...): the --vm guest has no /dev/fd.)
+read -r outage replies_after <<<"$(awk -v t0="${t0:0:-6}.${t0: -6}" '
   /bytes from/ { t = substr($1, 2, length($1) - 2) + 0
                  if (last != "" && t - last > gap) gap = t - last
                  last = t; if (t > t0) after++ }
-  END { printf "%d %d\n", gap * 1000, after }' "$work/ping.log")
+  END { printf "%d %d\n", gap * 1000, after }' "$work/ping.log")"
 [ "${replies_after:-0}" -gt 0 ] || failed "the client got no reply from $VIP after the takeover"
 good "lb2 is MASTER ${takeover} ms after lb1 died"
 say "(a backup waits 3 × advert_int + skew = 3 × 1 s + 0.61 s = 3.61 s from the last advert"
@@ -346,12 +360,12 @@ lines_before=$(wc -l <"$work/lb2.log")
 t0=$(now_us)
 web_stop web1
 rs_web1="\[${ADDR[web1]}\]:tcp:80"
-wait_for 15 sh -c "tail -n +$((lines_before + 1)) '$work/lb2.log' | grep -q 'Removing service $rs_web1'" ||
+wait_for $((15 * slow)) sh -c "tail -n +$((lines_before + 1)) '$work/lb2.log' | grep -q 'Removing service $rs_web1'" ||
   failed "lb2 did not take web1 out"
 down_ms=$(ms_since "$t0")
 tail -n +$((lines_before + 1)) "$work/lb2.log" | grep -E "$rs_web1" | sed 's/^/lb2: /' | show
 good "web1 is DOWN after $down_ms ms"
-ctl lb2 status | grep -E "^\[|->" | show
+ctl lb2 status | grep -E "^\[|^  -> \[" | show
 ctl lb2 status | grep -qE -- "-> $rs_web1 +DOWN" || failed "vigilctl status on lb2 does not show web1 DOWN"
 if $ipvs; then
   ipvs_table lb2 1
@@ -366,7 +380,7 @@ step "The real server comes back"
 lines_before=$(wc -l <"$work/lb2.log")
 t0=$(now_us)
 web_start web1
-wait_for 15 sh -c "tail -n +$((lines_before + 1)) '$work/lb2.log' | grep -q 'Adding service $rs_web1'" ||
+wait_for $((15 * slow)) sh -c "tail -n +$((lines_before + 1)) '$work/lb2.log' | grep -q 'Adding service $rs_web1'" ||
   failed "lb2 did not put web1 back"
 up_ms=$(ms_since "$t0")
 tail -n +$((lines_before + 1)) "$work/lb2.log" | grep -E "$rs_web1" | sed 's/^/lb2: /' | show
@@ -385,6 +399,9 @@ step "Done"
 say "Election $elected ms, failover $takeover ms (client outage $outage ms), real server out"
 say "$down_ms ms after it stopped, back $up_ms ms after it restarted$($ipvs || echo "; IPVS not shown (this kernel has none: try --vm)")."
 say "The whole demo took $(ms_since "$demo_started") ms."
+if [ -n "${VIGIL_DEMO_LOGS:-}" ]; then  # for debugging the demo: the directors' logs
+  for h in lb1 lb2; do echo "---- $h"; cat "$work/$h.log"; done
+fi
 kill -TERM "${PID[lb2]}" 2>/dev/null
 wait "${PID[lb2]}" 2>/dev/null
 exit 0
