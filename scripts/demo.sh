@@ -48,7 +48,10 @@ $in_vm && slow=4
 [ "$interactive" = auto ] && { [ -t 0 ] && interactive=true || interactive=false; }
 
 # ---- narration
-if [ -t 1 ]; then B=$'\e[1m' G=$'\e[32m' R=$'\e[31m' D=$'\e[2m' N=$'\e[0m'; else B="" G="" R="" D="" N=""; fi
+# Colours on a terminal, unless NO_COLOR is set (the --vm guest's console is a terminal: it
+# follows the host's stdout through VIGIL_DEMO_COLOR).
+color=${VIGIL_DEMO_COLOR:-$([ -t 1 ] && [ -z "${NO_COLOR:-}" ] && echo 1 || echo 0)}
+if [ "$color" = 1 ]; then B=$'\e[1m' G=$'\e[32m' R=$'\e[31m' D=$'\e[2m' N=$'\e[0m'; else B="" G="" R="" D="" N=""; fi
 step_no=0
 step() { step_no=$((step_no + 1)); printf '\n%s== %d. %s%s\n' "$B" "$step_no" "$*" "$N"; }
 say() { printf '   %s\n' "$*"; }
@@ -133,6 +136,7 @@ SH
   {
     echo "export VIGIL_DEMO_VIGILD_ARGS='${VIGIL_DEMO_VIGILD_ARGS:-}'"
     echo "export VIGIL_DEMO_LOGS='${VIGIL_DEMO_LOGS:-}'"
+    echo "export VIGIL_DEMO_COLOR=$color"
     echo "export ASAN_OPTIONS='${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1}'"
     echo "export UBSAN_OPTIONS='${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}'"
   } >"$work/guest/env"
