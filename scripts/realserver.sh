@@ -131,7 +131,7 @@ start() {
   echo "$mode" > "$mode_file"
   [ -z "$facing" ] || echo "$facing" > "$state_dir/facing"
   if [ "$mode" = tun ]; then
-    if ! ip -o link show tunl0 | grep -q "[<,]UP[,>]"; then
+    if ! grep -q "[<,]UP[,>]" <<<"$(ip -o link show tunl0)"; then
       remember link:tunl0 down
       ip link set tunl0 up
     fi

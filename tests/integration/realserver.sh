@@ -45,7 +45,7 @@ on rs sh -c 'echo 2 > /proc/sys/net/ipv4/conf/eth0/arp_ignore'
 
 out=$(rs start "$vip" "$vip6" 2>&1) || fail "start failed: $out"
 has_vip rs "$vip/32" || fail "start: $vip/32 not on lo"
-on rs ip -o addr show dev lo | grep -q "inet6 $vip6/128" || fail "start: $vip6/128 not on lo"
+grep -q "inet6 $vip6/128" <<<"$(on rs ip -o addr show dev lo)" || fail "start: $vip6/128 not on lo"
 expect_sysctl all arp_ignore 1 start
 expect_sysctl all arp_announce 2 start
 expect_sysctl eth0 arp_ignore 1 start
@@ -69,7 +69,7 @@ grep -q "already on lo" <<<"$out" || fail "start did not say 10.77.0.101 was alr
 
 out=$(rs stop 2>&1) || fail "stop failed: $out"
 has_vip rs "$vip/32" && fail "stop: $vip still on lo"
-on rs ip -o addr show dev lo | grep -q "inet6 $vip6/" && fail "stop: $vip6 still on lo"
+grep -q "inet6 $vip6/" <<<"$(on rs ip -o addr show dev lo)" && fail "stop: $vip6 still on lo"
 has_vip rs 10.77.0.101/32 || fail "stop removed 10.77.0.101, which start had not added"
 expect_sysctl all arp_ignore 0 stop
 expect_sysctl all arp_announce 1 stop
@@ -103,14 +103,14 @@ pass "bad input refused with a message, nothing changed"
 
 if on rs ip link show tunl0 >/dev/null 2>&1 || on rs modprobe ipip 2>/dev/null; then
   out=$(rs start "$vip" --tun 2>&1) || fail "TUN start failed: $out"
-  on rs ip -o addr show dev tunl0 | grep -q "inet $vip/32" || fail "TUN: $vip not on tunl0"
-  on rs ip -o link show tunl0 | grep -q "[<,]UP[,>]" || fail "TUN: tunl0 not up"
+  grep -q "inet $vip/32" <<<"$(on rs ip -o addr show dev tunl0)" || fail "TUN: $vip not on tunl0"
+  grep -q "[<,]UP[,>]" <<<"$(on rs ip -o link show tunl0)" || fail "TUN: tunl0 not up"
   expect_sysctl tunl0 rp_filter 0 "TUN start"
   expect_sysctl all rp_filter 0 "TUN start"
   expect_sysctl all arp_ignore 1 "TUN start"
   rs status >/dev/null || fail "TUN status did not exit 0"
   rs stop >/dev/null || fail "TUN stop failed"
-  on rs ip -o addr show dev tunl0 | grep -q "inet $vip/" && fail "TUN stop left $vip on tunl0"
+  grep -q "inet $vip/" <<<"$(on rs ip -o addr show dev tunl0)" && fail "TUN stop left $vip on tunl0"
   pass "TUN: VIP on tunl0 (up), rp_filter 0, undone by stop"
 else
   out=$(rs start "$vip" --tun 2>&1) && fail "TUN start succeeded without ipip"
