@@ -265,9 +265,12 @@ start_director() {  # start_director HOST
 }
 t0=$(now_us)
 start_director lb1
+# lb2 once lb1 listens: were lb2 (whose wait is 0.2 s longer) up first by more than that, it
+# would claim the VIP for a moment before lb1's adverts sent it back to BACKUP.
+wait_for $((10 * slow)) grep -q "Entering BACKUP STATE" "$work/lb1.log" || failed "lb1 did not start"
 start_director lb2
-say "vigild started on lb1 (priority 150) and lb2 (priority 100); both begin as BACKUP and"
-say "listen for 3 × advert_int before claiming the VIP; the higher priority wins."
+say "vigild started on lb1 (priority 150), then on lb2 (priority 100). Each begins as BACKUP"
+say "and listens for 3 × advert_int + skew before claiming the VIP; the higher priority wins."
 wait_for $((15 * slow)) has_vip lb1 "$VIP" || failed "lb1 did not become master"
 elected=$(ms_since "$t0")
 wait_for $((5 * slow)) grep -q "Entering BACKUP STATE" "$work/lb2.log" || failed "lb2 did not enter BACKUP"
@@ -392,6 +395,7 @@ fi
 pause
 
 step "The real server comes back"
+say "web1's httpd starts again: its next check passes and lb2 puts it back."
 lines_before=$(wc -l <"$work/lb2.log")
 t0=$(now_us)
 web_start web1
@@ -412,7 +416,8 @@ fi
 
 step "Done"
 say "Election $elected ms, failover $takeover ms (client outage $outage ms), real server out"
-say "$down_ms ms after it stopped, back $up_ms ms after it restarted$($ipvs || echo "; IPVS not shown (this kernel has none: try --vm)")."
+say "$down_ms ms after it stopped, back $up_ms ms after it restarted."
+$ipvs || say "IPVS was not shown: this kernel has none (scripts/demo.sh --vm shows it)."
 say "The whole demo took $(ms_since "$demo_started") ms."
 if [ -n "${VIGIL_DEMO_LOGS:-}" ]; then  # for debugging the demo: the directors' logs
   for h in lb1 lb2; do echo "---- $h"; cat "$work/$h.log"; done
