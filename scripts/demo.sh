@@ -54,7 +54,7 @@ color=${VIGIL_DEMO_COLOR:-$([ -t 1 ] && [ -z "${NO_COLOR:-}" ] && echo 1 || echo
 if [ "$color" = 1 ]; then B=$'\e[1m' G=$'\e[32m' R=$'\e[31m' D=$'\e[2m' N=$'\e[0m'; else B="" G="" R="" D="" N=""; fi
 step_no=0
 step() { step_no=$((step_no + 1)); printf '\n%s== %d. %s%s\n' "$B" "$step_no" "$*" "$N"; }
-say() { printf '   %s\n' "$*"; }
+say() { if [ -n "$*" ]; then printf '   %s\n' "$*"; else echo; fi; }
 good() { printf '   %s✓ %s%s\n' "$G" "$*" "$N"; }
 show() { sed "s/^/     $D│$N /"; }  # indents command output
 pause() {
@@ -361,6 +361,7 @@ read -r outage replies_after <<<"$(awk -v t0="${t0:0:-6}.${t0: -6}" '
 good "lb2 is MASTER ${takeover} ms after lb1 died"
 say "(a backup waits 3 × advert_int + skew = 3 × 1 s + 0.61 s = 3.61 s from the last advert"
 say " it heard, which left lb1 up to 1 s before it died)"
+$in_vm && say "(in this emulated guest every timing is stretched: compare with a run on real hardware)"
 good "${B}outage seen by the client: ${outage} ms${N}${G} without a reply, then $VIP answered again"
 if $ipvs; then
   s=$(spread 4)
