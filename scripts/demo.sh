@@ -165,6 +165,7 @@ for t in ip busybox ping; do
   command -v "$t" >/dev/null || skip "needs $t (scripts/install-deps.sh)"
 done
 ping -V 2>&1 | grep -q iputils || skip "needs iputils ping (its -D timestamps measure the outage)"
+# shellcheck source=../tests/integration/lab.sh
 . "$lab_sh"
 work=""
 demo_started=$(now_us)
