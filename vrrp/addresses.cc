@@ -630,16 +630,19 @@ AddressSet::RuleEntry AddressSet::make_entry(config::Rule r) {
   return e;
 }
 
+std::vector<config::VirtualAddress> AddressSet::addresses_of(const config::VrrpInstance& inst) {
+  std::vector<config::VirtualAddress> addresses = inst.virtual_ipaddress;
+  addresses.insert(addresses.end(), inst.virtual_ipaddress_excluded.begin(),
+                   inst.virtual_ipaddress_excluded.end());
+  return addresses;
+}
+
 std::unique_ptr<AddressSet> AddressSet::for_instance(core::NetlinkSocket& nl,
                                                      InterfaceTable& interfaces,
                                                      const config::VrrpInstance& inst,
                                                      std::string default_interface) {
-  std::vector<config::VirtualAddress> addresses = inst.virtual_ipaddress;
-  addresses.insert(addresses.end(), inst.virtual_ipaddress_excluded.begin(),
-                   inst.virtual_ipaddress_excluded.end());
   return std::make_unique<AddressSet>(nl, interfaces, inst.name, std::move(default_interface),
-                                      std::move(addresses), inst.virtual_routes,
-                                      inst.virtual_rules);
+                                      addresses_of(inst), inst.virtual_routes, inst.virtual_rules);
 }
 
 AddressSet::~AddressSet() {

@@ -78,6 +78,8 @@ class AddressSet {
   AddressSet(core::NetlinkSocket& nl, InterfaceTable& interfaces, std::string instance_name,
              std::string default_interface, std::vector<config::VirtualAddress> addresses,
              std::vector<config::Route> routes, std::vector<config::Rule> rules);
+  // virtual_ipaddress followed by virtual_ipaddress_excluded.
+  static std::vector<config::VirtualAddress> addresses_of(const config::VrrpInstance& inst);
   // virtual_ipaddress + virtual_ipaddress_excluded + virtual_routes + virtual_rules of `inst`.
   static std::unique_ptr<AddressSet> for_instance(core::NetlinkSocket& nl,
                                                   InterfaceTable& interfaces,

@@ -40,7 +40,8 @@ void InstanceDriver::take_setup(const DriverSetup& setup) {
   ttl_ = setup.ttl;
   unicast_ = !setup.config->unicast_peers.empty();
   socket_ = setup.socket;
-  // keepalived keeps the AH sequence counter across a reload (restore_vrrp_state).
+  // The AH sequence counter carries on across a reload: a peer drops adverts whose sequence
+  // number goes back (anti-replay).
   ah_key_.reset();
   if (config_->authentication && config_->authentication->type == config::AuthType::kAh &&
       config_->version == 2 && source_.is_v4()) {
@@ -66,10 +67,8 @@ void InstanceDriver::reconfigure(const DriverSetup& setup, const AnnounceSetting
   track_configured();
   instance_.reconfigure(make_instance_config(*config_, *setup.global, source_));
   announcer_->set_settings(announce);
-  std::vector<config::VirtualAddress> addresses = config_->virtual_ipaddress;
-  addresses.insert(addresses.end(), config_->virtual_ipaddress_excluded.begin(),
-                   config_->virtual_ipaddress_excluded.end());
-  addresses_->reconfigure(std::move(addresses), config_->virtual_routes, config_->virtual_rules);
+  addresses_->reconfigure(AddressSet::addresses_of(*config_), config_->virtual_routes,
+                          config_->virtual_rules);
 }
 
 void InstanceDriver::finish_reconfigure() {

@@ -73,14 +73,15 @@ TEST(StateMachineReload, BackupTimerIsRecomputedFromItsStartOnlyWhenItsLengthCha
   InstanceParams same = router("10.0.0.2", 100);
   same.nopreempt = true;
   EXPECT_TRUE(sm.handle(event::Reconfigure{same}, t0 + seconds(1)).empty());
-  // advert_int 1 -> 2 s: Master_Down_Interval 3 * 2 + (256 - 100) * 2 / 256 s from t0.
+  // advert_int 1 -> 2 s: Master_Down_Interval 3 * 2 + (256 - 100) / 256 s (RFC 3768's
+  // Skew_Time does not scale with the interval) from t0.
   InstanceParams slower = same;
   slower.advert_interval = seconds(2);
   const Actions a = sm.handle(event::Reconfigure{slower}, t0 + seconds(1));
   ASSERT_EQ(count<action::ArmMasterDownTimer>(a), 1u);
-  EXPECT_EQ(std::get<action::ArmMasterDownTimer>(a[0]).after, Micros(7'218'750 - 1'000'000));
+  EXPECT_EQ(std::get<action::ArmMasterDownTimer>(a[0]).after, Micros(6'609'375 - 1'000'000));
   EXPECT_EQ(sm.state(), State::kBackup);
-  EXPECT_EQ(sm.master_down_interval(), Micros(7'218'750));
+  EXPECT_EQ(sm.master_down_interval(), Micros(6'609'375));
 }
 
 // A reloaded master with another VIP list: its next advert carries the new list, and nothing
