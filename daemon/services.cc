@@ -34,7 +34,9 @@ bool Services::start(std::shared_ptr<const config::Config> config, std::string& 
 
 bool Services::start_vrrp(std::string& error) {
   vrrp_config_ = config_;
-  if (config_->global.lvs_sync_daemon) {
+  // (A start that failed at an earlier reload may have made it already.)
+  const bool new_sync_daemon = config_->global.lvs_sync_daemon && !sync_daemon_;
+  if (new_sync_daemon) {
     // lvs_sync_daemon keeps the settings it started with (its instance name is copied too:
     // a reload replaces vrrp_config_).
     sync_daemon_instance_ = config_->global.lvs_sync_daemon->instance;
@@ -55,7 +57,7 @@ bool Services::start_vrrp(std::string& error) {
   engine_.set_group_listener([this](const vrrp::SyncGroup& group, vrrp::State to) {
     notifier_.group_state(group.name(), vrrp::state_name(to));
   });
-  if (sync_daemon_) sync_daemon_->start();
+  if (new_sync_daemon) sync_daemon_->start();
   if (!engine_.start(*config_, error)) return false;
   vrrp_running_ = true;
   return true;

@@ -10,7 +10,8 @@
 #     in BACKUP and d1 takes it over.
 #  2. A broken file: the reload is refused with the reason in the log, nothing changes.
 #  3. VI_2 lowered to 50 on d1: d2 preempts (RFC rules, as keepalived), no one else moves.
-#  4. SIGTERM after the reloads: d1 removes every VIP it holds and exits 0.
+#  4. SIGTERM after the reloads: each director removes every VIP it holds and exits 0 (under
+#     ASan: no leak, no use after free).
 #   tests/integration/vrrp_reload.sh VIGILD
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -193,6 +194,13 @@ rc=$?
 for v in 10.77.0.100 10.77.0.101 10.77.0.102 10.77.0.130 10.77.0.140 10.77.0.200; do
   has_vip d1 $v && fail "d1 left $v behind at SIGTERM"
 done
+kill -TERM "${pid[2]}"
+wait "${pid[2]}"
+rc=$?
+[ "$rc" -eq 0 ] || fail "d2 exited with $rc after SIGTERM"
+for v in 10.77.0.100 10.77.0.102 10.77.0.140 10.77.0.200; do
+  has_vip d2 $v && fail "d2 left $v behind at SIGTERM"
+done
 grep -q "ERROR: AddressSanitizer\|runtime error:" "$work/d1.log" "$work/d2.log" &&
   fail "sanitizer report in a vigild log"
-pass "SIGTERM after reloads: d1 removed its VIPs and exited 0"
+pass "SIGTERM after reloads: both directors removed their VIPs and exited 0"
