@@ -4,6 +4,7 @@
 
 #include "core/logging.h"
 #include "core/script_command.h"
+#include "parser/config/script_defaults.h"
 
 namespace vigil::daemon {
 
@@ -21,8 +22,7 @@ bool Services::start(std::shared_ptr<const config::Config> config, std::string& 
   config_ = std::move(config);
   vrrp_config_ = config_;
   auto log = core::logger("daemon");
-  const core::ScriptDefaults defaults{
-      config_->global.script_user, config_->global.script_group, {}};
+  const core::ScriptDefaults defaults = config::script_defaults(config_->global);
   for (const auto& problem : notifier_.configure(*config_, defaults)) log->warn("{}", problem);
 
   // -P: VRRP only; keepalived's checker child is not started.
@@ -88,12 +88,9 @@ void Services::start_ipvs() {
 }
 
 void Services::start_checkers() {
-  notifier_.set_script_defaults(
-      core::ScriptDefaults{config_->global.script_user, config_->global.script_group, {}});
-  checkers::CheckContext context{
-      io_, processes_,
-      core::ScriptDefaults{config_->global.script_user, config_->global.script_group, {}},
-      config_->lvs.ssl ? &*config_->lvs.ssl : nullptr};
+  notifier_.set_script_defaults(config::script_defaults(config_->global));
+  checkers::CheckContext context{io_, processes_, config::script_defaults(config_->global),
+                                 config_->lvs.ssl ? &*config_->lvs.ssl : nullptr};
   checkers::Manager::Listener listener;
   listener.event = [this](const config::VirtualServer& vs, const checkers::HealthEvent& e) {
     on_health_event(vs, e);
@@ -157,8 +154,7 @@ void Services::reload(std::shared_ptr<const config::Config> next) {
   if (options_.check_only) return;
   // VRRP: matched instances keep their state (vrrp/reload_plan.h). The notifier takes the new
   // scripts once the removed instances have been reported with their old ones.
-  const core::ScriptDefaults defaults{
-      config_->global.script_user, config_->global.script_group, {}};
+  const core::ScriptDefaults defaults = config::script_defaults(config_->global);
   auto new_scripts = [&] {
     for (const auto& problem : notifier_.configure_scripts(*config_, defaults)) {
       log->warn("{}", problem);
@@ -180,6 +176,10 @@ void Services::reload(std::shared_ptr<const config::Config> next) {
 }
 
 void Services::stop() {
+  // In-flight probes, track scripts and notify scripts are stopped below; what the shutdown
+  // itself starts (notify_stop, omega's notify_down) is spared, has its own timeout, and the
+  // daemon waits for it before the shutdown_script (keepalived does the same).
+  const core::RunId shutdown_scripts = processes_.next_id();
   if (checkers_) checkers_->stop();
   if (syncer_) syncer_->stop(!options_.dont_release_ipvs);
   if (vrrp_running_) {
@@ -188,7 +188,7 @@ void Services::stop() {
   }
   if (sync_daemon_) sync_daemon_->stop();
   notifier_.close_fifos();
-  processes_.terminate_all();
+  processes_.terminate_all(std::chrono::seconds(1), shutdown_scripts);
 }
 
 }  // namespace vigil::daemon

@@ -9,6 +9,7 @@
 
 #include "core/logging.h"
 #include "core/script_command.h"
+#include "parser/config/script_defaults.h"
 #include "vrrp/announce_socket.h"
 #include "vrrp/instance_config.h"
 
@@ -394,8 +395,7 @@ void Engine::build_sync_groups(const config::Config& config,
 // their new settings (a script keeps its status, keepalived's "considered successful on
 // reload"), unused ones stop.
 void Engine::sync_scripts_and_files(const config::Config& config) {
-  const auto& global = config.global;
-  const core::ScriptDefaults defaults{global.script_user, global.script_group, {}};
+  const core::ScriptDefaults defaults = config::script_defaults(config.global);
   std::set<std::string, std::less<>> scripts;
   for (const auto& script : config.vrrp.scripts) {
     bool used = false;
@@ -407,6 +407,7 @@ void Engine::sync_scripts_and_files(const config::Config& config) {
       scripts_->update(std::move(*spec));
     } else {
       log().warn("Disabling track script {}: {}", script.name, why);
+      for (auto& d : drivers_) d->tracker().forget_script(script.name);
     }
   }
   for (const auto& name : scripts_->names()) {

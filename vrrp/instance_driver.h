@@ -56,6 +56,7 @@ class InstanceDriver final : public InstanceHooks {
   Instance& instance() { return instance_; }
   const Instance& instance() const { return instance_; }
   Tracker& tracker() { return tracker_; }
+  const Tracker& tracker() const { return tracker_; }
   AddressSet& addresses() { return *addresses_; }
   const Announcer& announcer() const { return *announcer_; }
   RawSocket* socket() const { return socket_; }
