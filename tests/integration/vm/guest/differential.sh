@@ -1,5 +1,6 @@
-# The same file, two daemons, one table. For every configuration in /vm/diff (the Debian samples
-# with virtual servers and a generated large file, made deterministic by make_configs.py),
+# The same file, two daemons, one table. For every configuration in /vm/diff (made deterministic
+# by make_configs.py: the Debian samples with virtual servers merged into samples.up.conf and
+# samples.down.conf, and the large generated.conf),
 # keepalived -C and vigild -C run at the same time, each in a network namespace of its own
 # (IPVS tables are per namespace, so every file and both daemons run at once). Once both tables
 # of a file have settled they must be equal (`ipvsadm -Sn`, sorted); after SIGTERM vigild must
