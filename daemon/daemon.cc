@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "daemon/config_check.h"
 #include "daemon/control_server.h"
 #include "daemon/dump_files.h"
+#include "daemon/fd_limit.h"
 #include "daemon/lifecycle.h"
 #include "daemon/pid_file.h"
 #include "daemon/reload.h"
@@ -93,6 +95,18 @@ std::string running_status(const config::Config& c) {
          std::to_string(c.lvs.virtual_servers.size()) + " virtual server(s) from " + c.source_file;
 }
 
+// Once the loop has ended, a repeated SIGTERM (a second `kill`, a second Ctrl-C) must not turn
+// the clean exit that is under way into "killed by SIGTERM": the signal sets give the signals
+// back to their default action when they are cleared or destroyed, and the teardown (and the
+// sanitizer build's leak check at exit, seconds under emulation) still has to run. So they are
+// cleared now and the signals ignored from here on, in every thread.
+void ignore_stop_signals(boost::asio::signal_set& stop, boost::asio::signal_set& hup) {
+  boost::system::error_code ignored;
+  stop.clear(ignored);
+  hup.clear(ignored);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) ::signal(s, SIG_IGN);
+}
+
 }  // namespace
 
 int run_daemon(const Options& options) {
@@ -146,6 +160,7 @@ int run_daemon(const Options& options) {
   boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
   boost::asio::signal_set hup(io, SIGHUP);
   auto running = std::make_shared<const config::Config>(std::move(parsed.config));
+  ensure_fd_limit(descriptors_needed(*running), *log);
   Services services(io, options);
   core::AsioClock clock(io);
   Lifecycle lifecycle(services.processes(), clock);
@@ -156,6 +171,8 @@ int run_daemon(const Options& options) {
       [&] { return lifecycle.started(); },
       [&] { systemd.reloading("Reloading " + options.config_file); },
       [&](const ReloadRecord& r) {
+        // The new checkers run their first checks on a later turn of the loop.
+        if (r.applied) ensure_fd_limit(descriptors_needed(*reloader.config()), *log);
         const std::string status = running_status(*reloader.config());
         systemd.ready(r.applied
                           ? status
@@ -207,6 +224,7 @@ int run_daemon(const Options& options) {
   wait_hup();
   systemd.start_watchdog();
   io.run();
+  ignore_stop_signals(stop_signals, hup);
   if (!start_error.empty()) {
     pid_file.release();
     return fail("cannot start: " + start_error);

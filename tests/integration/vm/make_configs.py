@@ -2,26 +2,35 @@
 """Configurations for the VM's differential test (vigild and keepalived build the same IPVS table).
 
 The real servers of the samples do not exist in the guest, so health is made deterministic and the
-same for both daemons: every checker block of a real server (HTTP_GET, TCP_CHECK, ...) is replaced
-by a MISC_CHECK that always gives the same answer. With `warmup 0` both daemons run a checker's
-first check one second after start (keepalived's bootstrap delay; the default warmup spreads it
-over delay_loop); delay_loop is set to 60 s so that each checker runs once during the test and the
-tables are settled after a few seconds; misc_timeout is 30 s so that a slow fork under emulation
-(an ASan process forks slowly under TCG) is never taken for a failed check.
-Each sample becomes two files:
+same for both daemons, without a process per check (a fork of the sanitizer build of vigild is
+slow under emulation). Every Debian sample with virtual servers goes, merged with the others
+(Merger), into two files:
 
-  NAME.up.conf    the checkers run /bin/true: every real server ends up alive (alpha ones come up
-                  after their first check), quorums are reached, sorry servers are not needed;
-  NAME.down.conf  the checkers run /bin/false: real servers with checkers go down (removed, or
-                  weight 0 under inhibit_on_failure), quorums are lost, sorry servers come in.
+  samples.up.conf    every checker block of a real server is removed: a real server without
+                     checkers is alive from the start (alpha or not), quorums are reached, sorry
+                     servers are not needed;
+  samples.down.conf  the checker blocks of a real server become one TCP_CHECK to a closed port on
+                     the loopback address of its family (127.0.0.1 or ::1, port 9): the
+                     connection is refused at once, so every real server with a checker goes
+                     down (removed, or weight 0 under inhibit_on_failure), quorums are lost,
+                     sorry servers come in.
 
-VRRP blocks and lvs_sync_daemon are dropped: the daemons run with -C (checkers and IPVS only), and
-the VRRP side has its own tests. Everything else (virtual servers, groups, schedulers, persistence,
-forwarding, weights, thresholds, alpha, quorum, sorry servers, inhibit) is kept as written.
+With `warmup 0` both daemons run a checker's first check about one second after start;
+delay_loop is set to 60 s and retry to 0, so that each checker runs exactly once during the test:
+the test waits until the daemon's namespace has seen one refused connection per checker (the
+kernel's TCP AttemptFails counter) and the table has settled. The first line of each file says
+how many checkers it has ("! checkers N").
 
-It also writes generated.up.conf / generated.down.conf: a large file covering what the samples do
-not (every scheduler and flag, IPv6, fwmarks, groups with ranges, DR/TUN/NAT, thresholds, sorry
-servers, inhibit), with real servers that are alive and dead in a fixed pattern.
+VRRP blocks, lvs_sync_daemon and the e-mail settings are dropped: the daemons run with -C
+(checkers and IPVS only), the VRRP side has its own tests, and no connection other than the
+checks' may leave the namespace. Everything else (virtual servers, groups, schedulers,
+persistence, forwarding, weights, thresholds, alpha, quorum, sorry servers, inhibit) is kept as
+written.
+
+It also writes generated.conf: a large file covering what the samples do not (every scheduler
+and flag, IPv6, fwmarks, groups with ranges, DR/TUN/NAT, thresholds, sorry servers, inhibit),
+where real servers without a checker are alive and some have the refused TCP_CHECK (down_in):
+virtual servers with all real servers up, one down and all down, each feature in every state.
 
     make_configs.py OUT_DIR SAMPLE...
 """
@@ -91,34 +100,55 @@ def emit(node, out, depth=0):
             out.append(pad + "}")
 
 
-def misc_check(verdict):
-    node = Node(["MISC_CHECK"])
-    node.children = [Node(["misc_path", f"/bin/{verdict}"]), Node(["misc_timeout", "30"]),
+CLOSED_PORT = 9  # discard: nothing listens in the test's namespaces
+
+
+def refused_check(family):
+    """A TCP_CHECK that fails at once: the connection to a closed loopback port is refused."""
+    node = Node(["TCP_CHECK"])
+    node.children = [Node(["connect_ip", "::1" if family == 6 else "127.0.0.1"]),
+                     Node(["connect_port", str(CLOSED_PORT)]), Node(["connect_timeout", "5"]),
                      Node(["retry", "0"]), Node(["warmup", "0"])]
     return node
 
 
-def transform(root, verdict):
+def family_of(address):
+    return 6 if ":" in address else 4
+
+
+GLOBAL_DROPPED = ("lvs_sync_daemon", "script_user", "enable_script_security", "smtp_server",
+                  "smtp_connect_timeout", "notification_email", "notification_email_from",
+                  "smtp_alert", "smtp_alert_vrrp", "smtp_alert_checker")
+
+
+def transform(root, down):
+    """Returns the number of checkers the file has afterwards."""
     kept = []
     have_globals = False
+    checkers = 0
     for child in root.children:
         name = child.words[0] if child.words else ""
         if child.children is not None and name.startswith(DROPPED_BLOCKS):
             continue
         if name == "global_defs" and child.children is not None:
             child.children = [c for c in child.children
-                              if c.words and c.words[0] not in ("lvs_sync_daemon", "script_user",
-                                                              "enable_script_security")]
+                              if c.words and c.words[0] not in GLOBAL_DROPPED]
             child.children += [Node(["script_user", "root"]), Node(["enable_script_security"])]
             have_globals = True
         if name == "virtual_server" and child.children is not None:
-            body = [c for c in child.children if not (c.words and c.words[0] == "delay_loop")]
+            body = [c for c in child.children
+                    if not (c.words and c.words[0] in ("delay_loop", "smtp_alert"))]
             body.insert(0, Node(["delay_loop", "60"]))
             for rs in body:
-                if rs.children is not None and rs.words[0] == "real_server":
-                    rs.children = [misc_check(verdict)
-                                   if c.children is not None and c.words[0] in CHECKERS else c
-                                   for c in rs.children]
+                if rs.children is None or rs.words[0] != "real_server":
+                    continue
+                had = any(c.children is not None and c.words[0] in CHECKERS for c in rs.children)
+                rs.children = [c for c in rs.children
+                               if not (c.children is not None and c.words[0] in CHECKERS)
+                               and not (c.words and c.words[0] == "smtp_alert")]
+                if had and down:
+                    rs.children.append(refused_check(family_of(rs.words[1])))
+                    checkers += 1
             child.children = body
         kept.append(child)
     if not have_globals:
@@ -126,7 +156,7 @@ def transform(root, verdict):
         globals_node.children = [Node(["script_user", "root"]), Node(["enable_script_security"])]
         kept.insert(0, globals_node)
     root.children = kept
-    return root
+    return checkers
 
 
 TUNNELS = ["TUN type ipip", "TUN type gue port 6080", "TUN type gue port 6081 nocsum",
@@ -134,24 +164,40 @@ TUNNELS = ["TUN type ipip", "TUN type gue port 6080", "TUN type gue port 6081 no
 SCHEDULERS = ["rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "mh", "fo", "ovf"]
 
 
-def generated(verdict_for):
-    """A large, varied file; verdict_for(i) says whether real server i's checker passes."""
+def down_in(i):
+    """Which real servers (0-3) of generated virtual server i have the failing checker: none for
+    4 in 11 virtual servers, one for 5 in 11, all four (quorum lost, sorry server in) for 2 in 11.
+    11 is prime to every period of the file's features (10 kinds, 13 schedulers, quorum every
+    13th, sorry server every 19th, groups every 20th...), so each feature is seen in every state."""
+    state = (7 * i + 3) % 11
+    if state < 4:
+        return ()
+    if state < 9:
+        return (state % 4,)
+    return (0, 1, 2, 3)
+
+
+def generated():
+    """A large, varied file and its number of checkers (down_in says which fail)."""
     out = ["global_defs {", "  router_id vm-generated", "  script_user root",
            "  enable_script_security", "}", ""]
     rs_index = 0
+    checkers = 0
 
-    def real_server(addr, port, extra, method=None):
-        nonlocal rs_index
+    def real_server(addr, port, extra, method=None, down=False):
+        nonlocal rs_index, checkers
         rs_index += 1
         lines = [f"  real_server {addr} {port}".rstrip() + " {", f"    weight {rs_index % 7 + 1}"]
         if method:
             lines.append(f"    lvs_method {method}")
         lines += [f"    {e}" for e in extra]
-        # One real server in four has a checker (each check is a fork: few, for TCG's sake);
-        # the others are always alive.
-        if rs_index % 4 == 1:
-            lines += ["    MISC_CHECK {", f"      misc_path /bin/{verdict_for(rs_index)}",
-                      "      misc_timeout 30", "      retry 0", "      warmup 0", "    }"]
+        if down:
+            checkers += 1
+            node = Node(["real_server"])
+            node.children = [refused_check(addr.version)]
+            body = []
+            emit(node, body, 2)
+            lines += body
         lines.append("  }")
         return lines
 
@@ -215,30 +261,130 @@ def generated(verdict_for):
             # Only NAT translates the port; otherwise a fwmark service's real servers have none.
             nat = (rs_method or method) == "NAT"
             port = 8000 + j if nat else "" if kind == 7 else vs_port
-            body += real_server(addr, port, extra, rs_method)
+            body += real_server(addr, port, extra, rs_method, j in down_in(i))
         vs += [head + " {"] + body + ["}", ""]
-    return "\n".join(out + groups + vs) + "\n"
+    return "\n".join(out + groups + vs) + "\n", checkers
+
+
+def group_keys(group):
+    """The services a virtual_server_group stands for: ("fwmark", N) and (address, port), with
+    the ranges of its entries ("10.0.0.3-10 80", "ae00::2-9 80") expanded."""
+    keys = set()
+    for entry in group.children:
+        if entry.children is not None or not entry.words:
+            continue
+        if entry.words[0] == "fwmark":
+            keys.add(("fwmark", int(entry.words[1])))
+            continue
+        addr, _, last = entry.words[0].partition("-")
+        port = entry.words[1] if len(entry.words) > 1 else ""
+        first = ipaddress.ip_address(addr)
+        count = 1
+        if last:
+            width = 8 if first.version == 4 else 16
+            low = int(first) & ((1 << width) - 1)
+            count = int(last, 10 if first.version == 4 else 16) - low + 1
+        keys.update((first + k, port) for k in range(max(count, 1)))
+    return keys
+
+
+class Merger:
+    """Puts the blocks of many samples into one file (one daemon per file under emulation is
+    what costs: an ASan vigild start takes seconds of TCG time). Samples reuse addresses
+    (10.10.10.2 1358 is in six of them), so a virtual_server whose service another sample
+    already has moves to a fresh address (10.99.0.N or fd99::N) or fwmark (9000 + N) and a
+    reused group name gets a suffix; nothing else of the block changes. Groups are never moved:
+    a group that collides is an error of this script."""
+
+    def __init__(self):
+        self.blocks = []
+        self.used = set()
+        self.group_names = set()
+        self.fresh = 0
+
+    def _fresh(self, kind):
+        self.fresh += 1
+        if kind == "fwmark":
+            return str(9000 + self.fresh)
+        if kind == 6:
+            return str(ipaddress.IPv6Address("fd99::") + self.fresh)
+        return str(ipaddress.IPv4Address("10.99.0.0") + self.fresh)
+
+    def add(self, origin, root):
+        blocks = [c for c in root.children
+                  if c.children is not None and c.words and c.words[0] != "global_defs"]
+        renames = {}
+        groups = {}
+        for b in blocks:
+            if b.words[0] == "virtual_server_group":
+                name = b.words[1]
+                new = name
+                while new in self.group_names:
+                    new += "_"
+                self.group_names.add(new)
+                renames[name] = new
+                b.words[1] = new
+                groups[new] = b
+        self.blocks.append(Node(["!", "from", origin]))
+        for b in blocks:
+            if b.words[0] == "virtual_server":
+                w = b.words
+                if w[1] == "group":
+                    w[2] = renames.get(w[2], w[2])
+                    keys = group_keys(groups[w[2]]) if w[2] in groups else set()
+                    if keys & self.used:
+                        sys.exit(f"make_configs.py: group {w[2]} of {origin} collides")
+                elif w[1] == "fwmark":
+                    keys = {("fwmark", int(w[2]))}
+                    if keys & self.used:
+                        w[2] = self._fresh("fwmark")
+                        keys = {("fwmark", int(w[2]))}
+                else:
+                    port = w[2] if len(w) > 2 else ""
+                    addr = ipaddress.ip_address(w[1])
+                    if (addr, port) in self.used:
+                        w[1] = self._fresh(addr.version)
+                        addr = ipaddress.ip_address(w[1])
+                    keys = {(addr, port)}
+                self.used |= keys
+            self.blocks.append(b)
+
+    def text(self, checkers, what):
+        root = Node([])
+        root.children = [Node(["global_defs"])] + self.blocks
+        root.children[0].children = [Node(["router_id", "vm-samples"]),
+                                     Node(["script_user", "root"]),
+                                     Node(["enable_script_security"])]
+        lines = [f"! checkers {checkers}", f"! {what}"]
+        emit(root, lines)
+        return "\n".join(lines) + "\n"
 
 
 def main():
     out_dir = sys.argv[1]
     os.makedirs(out_dir, exist_ok=True)
+    samples = []
     for path in sys.argv[2:]:
         with open(path, encoding="utf-8", errors="replace") as f:
             text = f.read()
-        if not re.search(r"^\s*virtual_server\s", text, re.M):
-            continue
-        name = os.path.basename(path).replace("keepalived.conf.", "")
-        for verdict, suffix in (("true", "up"), ("false", "down")):
-            lines = [f"! {os.path.basename(path)} for the differential test, checkers -> "
-                     f"/bin/{verdict}"]
-            emit(transform(parse(text), verdict), lines)
-            with open(os.path.join(out_dir, f"{name}.{suffix}.conf"), "w") as f:
-                f.write("\n".join(lines) + "\n")
-    for verdict_name, verdict_for in (("up", lambda i: "true"),
-                                      ("down", lambda i: "false" if i % 8 == 1 else "true")):
-        with open(os.path.join(out_dir, f"generated.{verdict_name}.conf"), "w") as f:
-            f.write(generated(verdict_for))
+        if re.search(r"^\s*virtual_server\s", text, re.M):
+            samples.append((os.path.basename(path), text))
+    # Groups first: they are never moved (Merger).
+    samples.sort(key=lambda s: (not re.search(r"^\s*virtual_server\s+group\s", s[1], re.M), s[0]))
+    for down, suffix in ((False, "up"), (True, "down")):
+        merger = Merger()
+        checkers = 0
+        for name, text in samples:
+            root = parse(text)
+            checkers += transform(root, down)
+            merger.add(name, root)
+        what = ("the Debian samples with virtual servers, real servers "
+                + ("with checkers down" if down else "alive, no checkers"))
+        with open(os.path.join(out_dir, f"samples.{suffix}.conf"), "w") as f:
+            f.write(merger.text(checkers, what))
+    text, checkers = generated()
+    with open(os.path.join(out_dir, "generated.conf"), "w") as f:
+        f.write(f"! checkers {checkers}\n" + text)
 
 
 if __name__ == "__main__":

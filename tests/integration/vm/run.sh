@@ -40,9 +40,9 @@ python3 "$here/make_configs.py" "$work/diff" /usr/share/doc/keepalived/samples/k
 vm_initramfs "$work/root" "$work/initrd.gz" "$vigild" "$here/guest" "$work/diff" "$work/env"
 vm_log "initramfs $(du -h "$work/initrd.gz" | cut -f1) built in $((SECONDS - start)) s"
 booted=$SECONDS
-vm_boot "$work/initrd.gz" "$work/console.log" "${VIGIL_VM_TIMEOUT:-900}" \
+vm_boot "$work/initrd.gz" "$work/console.log" "${VIGIL_VM_TIMEOUT:-600}" \
   "vigil.suites=$(IFS=,; echo "${suites[*]}")"
 status=$?
 vm_log "guest ran $((SECONDS - booted)) s (qemu status $status), $((SECONDS - start)) s in all"
-[ "$status" -eq 124 ] && vm_log "the guest was stopped after ${VIGIL_VM_TIMEOUT:-900} s"
+[ "$status" -eq 124 ] && vm_log "the guest was stopped after ${VIGIL_VM_TIMEOUT:-600} s"
 vm_results "$work/console.log"
