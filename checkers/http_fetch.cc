@@ -1,6 +1,5 @@
 #include "checkers/http_fetch.h"
 
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <array>
@@ -16,6 +15,7 @@
 
 #include "checkers/connect.h"
 #include "checkers/http_message.h"
+#include "core/tls_error.h"
 
 namespace vigil::checkers {
 
@@ -29,14 +29,7 @@ constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 // keepalived reads into a 4 KiB buffer (MAX_BUFFER_LENGTH) per read event.
 constexpr std::size_t kReadChunk = 4096;
 
-std::string tls_error_text(const boost::system::error_code& ec) {
-  // OpenSSL's reason string ("wrong version number") says more than a generic message.
-  if (ec.category() == asio::error::get_ssl_category()) {
-    const char* reason = ::ERR_reason_error_string(static_cast<unsigned long>(ec.value()));
-    if (reason) return reason;
-  }
-  return ec.message();
-}
+using core::tls_error_text;
 
 bool is_end_of_stream(const boost::system::error_code& ec) {
   // A server that closes without a TLS close_notify (most do after "Connection: close") ends the
