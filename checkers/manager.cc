@@ -314,6 +314,8 @@ void Manager::finished(Slot& slot, const CheckResult& result) {
   Service& service = *services_[slot.service];
   const core::TimePoint now = clock_.now();
   const bool was_up = service.health.checker(slot.real_server, slot.checker).up();
+  const bool was_alive = service.health.alive(slot.real_server);
+  const bool first = !slot.status.has_run;
   HealthUpdate update = service.health.record(slot.real_server, slot.checker, result, now);
   const CheckerHealth& checker = service.health.checker(slot.real_server, slot.checker);
   if (checker.up() != slot.status.up) slot.status.last_change = now;
@@ -321,6 +323,11 @@ void Manager::finished(Slot& slot, const CheckResult& result) {
   slot.status.has_run = true;
   slot.status.last = result;
   log_probe(slot, result, was_up, checker);
+  if (listener_.probe) {
+    listener_.probe(*service.config,
+                    ProbeReport{slot.real_server, slot.checker, result, first, was_up, checker.up(),
+                                was_alive, service.health.alive(slot.real_server)});
+  }
   report(service, update.events);
   schedule(slot, update.next_delay);
 }
