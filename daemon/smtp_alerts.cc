@@ -52,16 +52,32 @@ std::optional<std::string> read_password(const std::string& path, std::string& p
   return line;
 }
 
+// The VRRP instances or the sync groups: which want alerts, and the last state mailed for each
+// (no_email_faults).
+struct VrrpAlerts {
+  std::map<std::string, bool, std::less<>> wanted;
+  std::map<std::string, std::string, std::less<>> mailed;
+
+  // keepalived: STOP is never mailed; with no_email_faults neither FAULT nor a repeat of the
+  // state mailed last (its last_email_state).
+  bool mail(const std::string& name, std::string_view state, bool no_email_faults) {
+    if (state != "MASTER" && state != "BACKUP" && state != "FAULT") return false;
+    const auto it = wanted.find(name);
+    if (it == wanted.end() || !it->second) return false;
+    std::string& last = mailed[name];
+    if (no_email_faults && (state == "FAULT" || state == last)) return false;
+    last = std::string(state);
+    return true;
+  }
+};
+
 }  // namespace
 
 struct SmtpAlerts::State {
   std::size_t queue_limit;
   std::shared_ptr<const Settings> settings;  // null: alerts off
-  std::map<std::string, bool, std::less<>> instance_alert;
-  std::map<std::string, bool, std::less<>> group_alert;
-  // no_email_faults: the last state mailed per instance / group.
-  std::map<std::string, std::string, std::less<>> instance_mailed;
-  std::map<std::string, std::string, std::less<>> group_mailed;
+  VrrpAlerts instances;
+  VrrpAlerts groups;
   std::deque<Pending> queue;
   bool busy = false;
   bool stopped = false;
@@ -143,18 +159,6 @@ void start_worker(asio::io_context& io, const std::shared_ptr<SmtpAlerts::State>
       }));
 }
 
-// no_email_faults: no FAULT, and no repeat of the state mailed last (keepalived's
-// last_email_state).
-bool wanted(bool no_email_faults, std::string& last_mailed, std::string_view state) {
-  if (no_email_faults && (state == "FAULT" || state == last_mailed)) return false;
-  last_mailed = std::string(state);
-  return true;
-}
-
-bool mailed_vrrp_state(std::string_view state) {
-  return state == "MASTER" || state == "BACKUP" || state == "FAULT";
-}
-
 }  // namespace
 
 SmtpAlerts::SmtpAlerts(asio::io_context& io, std::size_t queue_limit)
@@ -167,13 +171,13 @@ SmtpAlerts::~SmtpAlerts() { stop(); }
 std::vector<std::string> SmtpAlerts::configure(const config::Config& config) {
   std::vector<std::string> problems;
   const config::GlobalDefs& g = config.global;
-  state_->instance_alert.clear();
+  state_->instances.wanted.clear();
   for (const auto& i : config.vrrp.instances) {
-    state_->instance_alert[i.name] = i.smtp_alert.value_or(false);
+    state_->instances.wanted[i.name] = i.smtp_alert.value_or(false);
   }
-  state_->group_alert.clear();
+  state_->groups.wanted.clear();
   for (const auto& sg : config.vrrp.sync_groups) {
-    state_->group_alert[sg.name] = sg.smtp_alert.value_or(false);
+    state_->groups.wanted[sg.name] = sg.smtp_alert.value_or(false);
   }
   // Alerts off (not configured, or a problem below): what still waits is dropped.
   auto off = [&] {
@@ -225,19 +229,15 @@ std::vector<std::string> SmtpAlerts::configure(const config::Config& config) {
 bool SmtpAlerts::enabled() const { return state_->settings && !state_->stopped; }
 
 void SmtpAlerts::instance_state(const std::string& name, std::string_view state) {
-  if (!enabled() || !mailed_vrrp_state(state)) return;
-  const auto it = state_->instance_alert.find(name);
-  if (it == state_->instance_alert.end() || !it->second) return;
-  if (!wanted(state_->settings->no_email_faults, state_->instance_mailed[name], state)) return;
-  enqueue(vrrp_instance_mail(state_->settings->router_id, name, state));
+  if (enabled() && state_->instances.mail(name, state, state_->settings->no_email_faults)) {
+    enqueue(vrrp_instance_mail(state_->settings->router_id, name, state));
+  }
 }
 
 void SmtpAlerts::group_state(const std::string& name, std::string_view state) {
-  if (!enabled() || !mailed_vrrp_state(state)) return;
-  const auto it = state_->group_alert.find(name);
-  if (it == state_->group_alert.end() || !it->second) return;
-  if (!wanted(state_->settings->no_email_faults, state_->group_mailed[name], state)) return;
-  enqueue(vrrp_group_mail(state_->settings->router_id, name, state));
+  if (enabled() && state_->groups.mail(name, state, state_->settings->no_email_faults)) {
+    enqueue(vrrp_group_mail(state_->settings->router_id, name, state));
+  }
 }
 
 void SmtpAlerts::checker_verdict(const config::VirtualServer& vs,

@@ -74,18 +74,35 @@ class SmtpClientTest : public ::testing::Test {
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
+  // Alice's credentials over a connection without TLS (smtp_starttls off): authenticated, the
+  // mail delivered, the script followed.
+  void delivers_with_auth(const ScriptedSmtpServer& server) {
+    auto s = settings(server.port());
+    s.auth = SmtpCredentials{"alice", "s3cret"};
+    const auto r = send(s, {mail()});
+    EXPECT_TRUE(r.authenticated) << r.error;
+    EXPECT_TRUE(r.mails.at(0).delivered);
+    EXPECT_TRUE(server.mismatches().empty()) << server.mismatches()[0];
+  }
+
   boost::asio::io_context io_;
   std::filesystem::path dir_;
 };
 
+// `head` (the greeting's answer, STARTTLS, AUTH, ...), then one mail to ops@example.org and QUIT.
+std::vector<SmtpStep> then_one_mail(std::vector<SmtpStep> head) {
+  const std::vector<SmtpStep> tail = {{"MAIL FROM:<vigil@example.net>\r\n", "250 ok\r\n"},
+                                      {"RCPT TO:<ops@example.org>\r\n", "250 ok\r\n"},
+                                      {"DATA\r\n", "354 go\r\n"},
+                                      {"<data>", "250 queued\r\n"},
+                                      {"QUIT\r\n", "221 bye\r\n"}};
+  head.insert(head.end(), tail.begin(), tail.end());
+  return head;
+}
+
 // A whole plain session: EHLO, MAIL, RCPT, DATA with dot-stuffing, QUIT.
 std::vector<SmtpStep> plain_delivery() {
-  return {{"EHLO director.test\r\n", "250-mx.test\r\n250 8BITMIME\r\n"},
-          {"MAIL FROM:<vigil@example.net>\r\n", "250 ok\r\n"},
-          {"RCPT TO:<ops@example.org>\r\n", "250 ok\r\n"},
-          {"DATA\r\n", "354 go\r\n"},
-          {"<data>", "250 queued\r\n"},
-          {"QUIT\r\n", "221 bye\r\n"}};
+  return then_one_mail({{"EHLO director.test\r\n", "250-mx.test\r\n250 8BITMIME\r\n"}});
 }
 
 TEST_F(SmtpClientTest, DeliversAMail) {
@@ -150,14 +167,10 @@ TEST_F(SmtpClientTest, MultiLineGreeting) {
 }
 
 TEST_F(SmtpClientTest, EhloRejectedFallsBackToHelo) {
-  ScriptedSmtpServer server(io_, "220 old.test SMTP\r\n",
-                            {{"EHLO director.test\r\n", "502 command not implemented\r\n"},
-                             {"HELO director.test\r\n", "250 old.test\r\n"},
-                             {"MAIL FROM:", "250 ok\r\n"},
-                             {"RCPT TO:", "250 ok\r\n"},
-                             {"DATA\r\n", "354 go\r\n"},
-                             {"<data>", "250 queued\r\n"},
-                             {"QUIT\r\n", "221 bye\r\n"}});
+  ScriptedSmtpServer server(
+      io_, "220 old.test SMTP\r\n",
+      then_one_mail({{"EHLO director.test\r\n", "502 command not implemented\r\n"},
+                     {"HELO director.test\r\n", "250 old.test\r\n"}}));
   const auto r = send(settings(server.port()), {mail()});
   EXPECT_TRUE(r.mails.at(0).delivered) << r.error;
   EXPECT_TRUE(server.mismatches().empty()) << server.mismatches()[0];
@@ -283,39 +296,19 @@ TEST_F(SmtpClientTest, CredentialsAreNotSentInClearText) {
 
 TEST_F(SmtpClientTest, AuthPlainWhenTlsIsOffOnPurpose) {
   ScriptedSmtpServer server(io_, "220 mx.test\r\n",
-                            {{"EHLO", "250-mx.test\r\n250 AUTH LOGIN PLAIN\r\n"},
-                             // base64("\0alice\0s3cret")
-                             {"AUTH PLAIN AGFsaWNlAHMzY3JldA==\r\n", "235 ok\r\n"},
-                             {"MAIL FROM:", "250 ok\r\n"},
-                             {"RCPT TO:", "250 ok\r\n"},
-                             {"DATA", "354 go\r\n"},
-                             {"<data>", "250 queued\r\n"},
-                             {"QUIT", "221 bye\r\n"}});
-  auto s = settings(server.port());
-  s.auth = SmtpCredentials{"alice", "s3cret"};
-  const auto r = send(s, {mail()});
-  EXPECT_TRUE(r.authenticated) << r.error;
-  EXPECT_TRUE(r.mails.at(0).delivered);
-  EXPECT_TRUE(server.mismatches().empty()) << server.mismatches()[0];
+                            then_one_mail({{"EHLO", "250-mx.test\r\n250 AUTH LOGIN PLAIN\r\n"},
+                                           // base64("\0alice\0s3cret")
+                                           {"AUTH PLAIN AGFsaWNlAHMzY3JldA==\r\n", "235 ok\r\n"}}));
+  delivers_with_auth(server);
 }
 
 TEST_F(SmtpClientTest, AuthLogin) {
   ScriptedSmtpServer server(io_, "220 mx.test\r\n",
-                            {{"EHLO", "250-mx.test\r\n250 AUTH=LOGIN\r\n"},
-                             {"AUTH LOGIN\r\n", "334 VXNlcm5hbWU6\r\n"},
-                             {"YWxpY2U=\r\n", "334 UGFzc3dvcmQ6\r\n"},
-                             {"czNjcmV0\r\n", "235 ok\r\n"},
-                             {"MAIL FROM:", "250 ok\r\n"},
-                             {"RCPT TO:", "250 ok\r\n"},
-                             {"DATA", "354 go\r\n"},
-                             {"<data>", "250 queued\r\n"},
-                             {"QUIT", "221 bye\r\n"}});
-  auto s = settings(server.port());
-  s.auth = SmtpCredentials{"alice", "s3cret"};
-  const auto r = send(s, {mail()});
-  EXPECT_TRUE(r.authenticated) << r.error;
-  EXPECT_TRUE(r.mails.at(0).delivered);
-  EXPECT_TRUE(server.mismatches().empty()) << server.mismatches()[0];
+                            then_one_mail({{"EHLO", "250-mx.test\r\n250 AUTH=LOGIN\r\n"},
+                                           {"AUTH LOGIN\r\n", "334 VXNlcm5hbWU6\r\n"},
+                                           {"YWxpY2U=\r\n", "334 UGFzc3dvcmQ6\r\n"},
+                                           {"czNjcmV0\r\n", "235 ok\r\n"}}));
+  delivers_with_auth(server);
 }
 
 TEST_F(SmtpClientTest, AuthRejected) {
@@ -341,17 +334,13 @@ TEST_F(SmtpClientTest, NoAuthMechanismWeKnow) {
 TEST_F(SmtpClientTest, StartTlsThenEhloAgainThenAuth) {
   auto tls = server_tls();
   if (!tls) GTEST_SKIP() << "no openssl command to make a test certificate";
-  ScriptedSmtpServer server(io_, "220 mx.test ESMTP\r\n",
-                            {{"EHLO director.test\r\n", "250-mx.test\r\n250 STARTTLS\r\n"},
-                             {"STARTTLS\r\n", "220 go ahead\r\n", Then::kStartTls},
-                             {"EHLO director.test\r\n", "250-mx.test\r\n250 AUTH PLAIN\r\n"},
-                             {"AUTH PLAIN AGFsaWNlAHMzY3JldA==\r\n", "235 ok\r\n"},
-                             {"MAIL FROM:", "250 ok\r\n"},
-                             {"RCPT TO:", "250 ok\r\n"},
-                             {"DATA", "354 go\r\n"},
-                             {"<data>", "250 queued\r\n"},
-                             {"QUIT", "221 bye\r\n"}},
-                            tls);
+  ScriptedSmtpServer server(
+      io_, "220 mx.test ESMTP\r\n",
+      then_one_mail({{"EHLO director.test\r\n", "250-mx.test\r\n250 STARTTLS\r\n"},
+                     {"STARTTLS\r\n", "220 go ahead\r\n", Then::kStartTls},
+                     {"EHLO director.test\r\n", "250-mx.test\r\n250 AUTH PLAIN\r\n"},
+                     {"AUTH PLAIN AGFsaWNlAHMzY3JldA==\r\n", "235 ok\r\n"}}),
+      tls);
   auto s = settings(server.port());
   s.starttls = SmtpStartTls::kOpportunistic;
   s.tls = make_smtp_tls_context(false, "", nullptr);
