@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # SMTP alerts in a namespace lab: directors d1 (priority 150) and d2 (100) run vigild with a
-# VRRP instance and a virtual server whose real server is a web server on mx; mx also runs two
-# real SMTP servers (python3-aiosmtpd through smtp_sink.py): a plain one for d1 (keepalived's
-# plain SMTP, vigil's EHLO) and one that requires STARTTLS and AUTH for d2 (vigil's extension
-# keywords, a self-signed certificate made here, the password in a 0600 file).
-#  - start: d1 mails BACKUP, MASTER and its quorum; d2 BACKUP and its quorum, over TLS with AUTH;
-#  - the web server stops: both mail the real server DOWN and the lost quorum;
-#  - d1 is killed: d2 mails MASTER;
+# sync group of two VRRP instances and a virtual server whose real server is a web server on mx;
+# mx also runs two real SMTP servers (python3-aiosmtpd through smtp_sink.py): a plain one for d1
+# (keepalived's plain SMTP, vigil's EHLO) and one that requires STARTTLS and AUTH for d2 (vigil's
+# extension keywords, a self-signed certificate made here, the password in a 0600 file).
+#  - start: d1 mails BACKUP, MASTER (instance and group) and its quorum; d2 BACKUP (instance and
+#    group) and its quorum, over TLS with AUTH;
+#  - the web server stops: both mail the real server DOWN and the lost quorum; it comes back:
+#    both mail it UP and the quorum gained;
+#  - d1 is killed: d2 mails MASTER for the instance and the group;
 #  - d1 comes back with an SMTP server that drops every packet (its alerts hang in connect for
 #    30 s): it still takes MASTER back within the usual time, and the loop is not held up.
 # Subjects and bodies are checked byte for byte against keepalived's shapes.
@@ -57,6 +59,12 @@ global_defs {
 $3
   smtp_alert
 }
+vrrp_sync_group VG_1 {
+  group {
+    VI_1
+    VI_2
+  }
+}
 vrrp_instance VI_1 {
   state BACKUP
   interface eth0
@@ -65,6 +73,16 @@ vrrp_instance VI_1 {
   advert_int 1
   virtual_ipaddress {
     10.77.0.100/24
+  }
+}
+vrrp_instance VI_2 {
+  state BACKUP
+  interface eth0
+  virtual_router_id 52
+  priority $2
+  advert_int 1
+  virtual_ipaddress {
+    10.77.0.101/24
   }
 }
 virtual_server 10.77.0.100 80 {
@@ -140,9 +158,13 @@ expect_mail plain "[d1] VRRP Instance VI_1 - Entering BACKUP state" \
   "=> VRRP Instance is no longer owning VRRP VIPs <=" 5
 expect_mail plain "[d1] VRRP Instance VI_1 - Entering MASTER state" \
   "=> VRRP Instance is now owning VRRP VIPs <=" 5
+expect_mail plain "[d1] VRRP Group VG_1 - Entering MASTER state" \
+  "=> All VRRP group instances are now in MASTER state <=" 5
 expect_mail plain "[d1] Virtualserver $vs - UP" "=> Starting with quorum up 1+0=1 <= 1 <=" 5
 expect_mail secure "[d2] VRRP Instance VI_1 - Entering BACKUP state" \
   "=> VRRP Instance is no longer owning VRRP VIPs <=" 5
+expect_mail secure "[d2] VRRP Group VG_1 - Entering BACKUP state" \
+  "=> All VRRP group instances are now in BACKUP state <=" 5
 expect_mail secure "[d2] Virtualserver $vs - UP" "=> Starting with quorum up 1+0=1 <= 1 <=" 5
 /usr/bin/python3 - "$work/secure.jsonl" <<'PY' || fail "d2's mails did not come over TLS with AUTH"
 import json, sys
@@ -155,7 +177,7 @@ mails = [json.loads(l) for l in open(sys.argv[1])]
 sys.exit(0 if mails and all(m["helo"] == sys.argv[2] and not m["tls"] for m in mails) else 1)
 PY
   fail "d1's mails did not come in clear text after EHLO with the host name"
-pass "start-up: BACKUP, MASTER and quorum mails; d2's over STARTTLS with AUTH"
+pass "start-up: instance, sync group and quorum mails; d2's over STARTTLS with AUTH"
 
 kill "$WEB"; wait "$WEB" 2>/dev/null
 for sink_host in plain:d1 secure:d2; do
@@ -165,11 +187,21 @@ for sink_host in plain:d1 secure:d2; do
 done
 pass "web server stopped: real server DOWN and quorum lost, mailed by both directors"
 
+web_start
+for sink_host in plain:d1 secure:d2; do
+  s=${sink_host%%:*} h=${sink_host#*:}
+  expect_mail "$s" "[$h] Realserver $rs - UP" "=> TCP CHECK succeed on service <=" 8
+  expect_mail "$s" "[$h] Virtualserver $vs - UP" "=> Gained quorum 1+0=1 <= 1 <=" 3
+done
+pass "web server back: real server UP and quorum gained, mailed by both directors"
+
 kill -9 "$PID_d1"
 wait_for 8 has_vip d2 10.77.0.100 || fail "d2 did not take over"
 expect_mail secure "[d2] VRRP Instance VI_1 - Entering MASTER state" \
   "=> VRRP Instance is now owning VRRP VIPs <=" 5
-pass "d1 killed: d2 mails MASTER"
+expect_mail secure "[d2] VRRP Group VG_1 - Entering MASTER state" \
+  "=> All VRRP group instances are now in MASTER state <=" 5
+pass "d1 killed: d2 mails MASTER for its instance and its sync group"
 
 # d1 again, with an SMTP server whose packets are dropped: each alert session hangs in connect
 # for smtp_connect_timeout (30 s). The takeover (master down timer, about 3.4 s) must not wait.
@@ -185,6 +217,7 @@ mv "$work/d1.log" "$work/d1.first.log"
 # The killed d1 left its address behind (vigild would remove it at start); take it away first so
 # that has_vip sees the takeover.
 on d1 ip addr del 10.77.0.100/24 dev eth0 2>/dev/null
+on d1 ip addr del 10.77.0.101/24 dev eth0 2>/dev/null
 begin=$(date +%s%N)
 start d1
 wait_for 8 has_vip d1 10.77.0.100 || fail "d1 with an unreachable SMTP server did not take over"
