@@ -14,6 +14,7 @@
 #include "checkers/file_check.h"
 #include "checkers/make_check.h"
 #include "core/logging.h"
+#include "parser/config/script_defaults.h"
 #include "parser/dump_json.h"
 
 namespace vigil::checkers {
@@ -87,7 +88,12 @@ void Manager::populate(const config::Lvs& lvs, Previous* previous) {
         slot->check = std::move(check);
         slot->timer = clock_.make_timer();
         slot->cancel = std::make_shared<boost::asio::cancellation_signal>();
-        slot->status = {index, r, c, !rs.checkers[c].alpha.value_or(false), false, {}, now};
+        slot->status = CheckerStatus{};
+        slot->status.virtual_server = index;
+        slot->status.real_server = r;
+        slot->status.checker = c;
+        slot->status.up = !rs.checkers[c].alpha.value_or(false);
+        slot->status.last_change = now;
         if (previous != nullptr) {
           const std::string key = vs_name + "|" + real_server_name(rs, vs) + "|" +
                                   parser::checker_identity(rs.checkers[c]);
@@ -198,7 +204,7 @@ void Manager::reload(const config::Lvs& lvs, const config::GlobalDefs& global,
   files_.reset();
   global_ = &global;
   context_.ssl = lvs.ssl ? &*lvs.ssl : nullptr;
-  context_.script_defaults = core::ScriptDefaults{global.script_user, global.script_group, {}};
+  context_.script_defaults = config::script_defaults(global);
   watch_files(lvs, track_files);
   populate(lvs, &previous);
   std::size_t left = 0;
@@ -322,6 +328,19 @@ void Manager::finished(Slot& slot, const CheckResult& result) {
   slot.status.up = checker.up();
   slot.status.has_run = true;
   slot.status.last = result;
+  ++slot.status.probes;
+  if (result.ok) {
+    ++slot.status.consecutive_successes;
+    slot.status.consecutive_failures = 0;
+  } else {
+    ++slot.status.failures;
+    ++slot.status.consecutive_failures;
+    slot.status.consecutive_successes = 0;
+  }
+  const auto type = service.config->real_servers[slot.real_server].checkers[slot.checker].type;
+  CheckTypeStats& by_type = stats_.by_type[static_cast<std::size_t>(type)];
+  by_type.latency.observe(result.latency);
+  if (!result.ok) ++by_type.failures;
   log_probe(slot, result, was_up, checker);
   if (listener_.probe) {
     listener_.probe(*service.config,

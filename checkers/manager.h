@@ -9,6 +9,7 @@
 // virtual server's new IPVS destinations to the listener. Thousands of checks cost a timer and
 // a coroutine frame each, never a thread.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -26,17 +27,28 @@
 #include "checkers/server_health.h"
 #include "core/clock.h"
 #include "core/file_watcher.h"
+#include "core/histogram.h"
 #include "parser/config/global.h"
 #include "parser/config/lvs.h"
 #include "parser/config/vrrp.h"
 
 namespace vigil::checkers {
 
+inline constexpr std::size_t kCheckerTypeCount =
+    static_cast<std::size_t>(config::CheckerType::kFile) + 1;
+
+// The verdicts of one check type (status and metrics): their latency and how many failed.
+struct CheckTypeStats {
+  std::uint64_t failures = 0;
+  core::Histogram latency;  // count() is the number of verdicts
+};
+
 struct ManagerStats {
   std::uint64_t probes_started = 0;
   std::uint64_t probes_failed = 0;  // verdicts "failed"
   std::uint64_t probes_cancelled = 0;
-  std::uint64_t checkers_disabled = 0;  // could not be built (logged at start)
+  std::uint64_t checkers_disabled = 0;                      // could not be built (logged at start)
+  std::array<CheckTypeStats, kCheckerTypeCount> by_type{};  // indexed by config::CheckerType
 };
 
 // The last verdict of one checker (status output, tests).
@@ -48,6 +60,11 @@ struct CheckerStatus {
   bool has_run = false;
   CheckResult last;
   core::TimePoint last_change{};
+  // Verdicts in a row of the kind of the last one (the other count is 0), and in all.
+  std::uint32_t consecutive_successes = 0;
+  std::uint32_t consecutive_failures = 0;
+  std::uint64_t probes = 0;
+  std::uint64_t failures = 0;
 };
 
 // One probe's verdict and what it did, for keepalived's SMTP alerts, which follow checker

@@ -27,6 +27,16 @@ void print_diagnostics(const parser::ParseResult& result, std::ostream& out) {
       << (d.warning_count() == 1 ? " warning" : " warnings") << '\n';
 }
 
+void log_diagnostics(const parser::ParseResult& result, spdlog::logger& log) {
+  for (const auto& d : result.diagnostics.entries()) {
+    if (d.severity == parser::Severity::kError) {
+      log.error("{}", d.str());
+    } else {
+      log.warn("{}", d.str());
+    }
+  }
+}
+
 int run_config_test(const Options& options) {
   parser::ParseResult result =
       parser::parse_config_file(options.config_file, parse_options_for(options));

@@ -14,23 +14,25 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "core/asio_clock.h"
 #include "core/logging.h"
 #include "daemon/config_check.h"
+#include "daemon/control_server.h"
+#include "daemon/dump_files.h"
+#include "daemon/lifecycle.h"
 #include "daemon/pid_file.h"
+#include "daemon/reload.h"
 #include "daemon/services.h"
+#include "daemon/systemd_notify.h"
 #include "parser/dump_json.h"
 
 namespace vigil::daemon {
 namespace {
 
-void log_diagnostics(const parser::ParseResult& result, spdlog::logger& log) {
-  for (const auto& d : result.diagnostics.entries()) {
-    if (d.severity == parser::Severity::kError) {
-      log.error("{}", d.str());
-    } else {
-      log.warn("{}", d.str());
-    }
-  }
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
+  return name;
 }
 
 bool enter_namespace(const std::string& name, std::string& error) {
@@ -85,6 +87,12 @@ bool daemonize(std::string& error) {
   return true;
 }
 
+// systemd's STATUS= line: what runs.
+std::string running_status(const config::Config& c) {
+  return "Running " + std::to_string(c.vrrp.instances.size()) + " VRRP instance(s), " +
+         std::to_string(c.lvs.virtual_servers.size()) + " virtual server(s) from " + c.source_file;
+}
+
 }  // namespace
 
 int run_daemon(const Options& options) {
@@ -120,11 +128,17 @@ int run_daemon(const Options& options) {
   pid_file.update();  // the lock survived the fork; the pid changed
 
   log->info("Starting vigild {} with {}", VIGIL_VERSION, options.config_file);
+  const auto started = std::chrono::system_clock::now();
   if (parsed.diagnostics.has_errors()) {
     log->warn(
         "configuration has {} error(s); the affected items are skipped, as keepalived "
         "does (vigild -t -f {} lists them)",
         parsed.diagnostics.error_count(), options.config_file);
+  }
+
+  SystemdEnvironment systemd_env = take_systemd_environment();
+  if (!systemd_env.notify_socket.empty() && !options.dont_fork) {
+    log->warn("NOTIFY_SOCKET is set but vigild forked: systemd's Type=notify needs --dont-fork");
   }
 
   boost::asio::io_context io;
@@ -133,38 +147,70 @@ int run_daemon(const Options& options) {
   boost::asio::signal_set hup(io, SIGHUP);
   auto running = std::make_shared<const config::Config>(std::move(parsed.config));
   Services services(io, options);
-  if (!services.start(running, error)) {
-    services.stop();
-    pid_file.release();
-    return fail("cannot start: " + error);
-  }
+  core::AsioClock clock(io);
+  Lifecycle lifecycle(services.processes(), clock);
+  SystemdNotifier systemd(io, std::move(systemd_env));
+  // The one reload path of SIGHUP and the control socket; it holds the running configuration.
+  Reloader reloader(options, services, running, started);
+  reloader.set_hooks(Reloader::Hooks{
+      [&] { return lifecycle.started(); },
+      [&] { systemd.reloading("Reloading " + options.config_file); },
+      [&](const ReloadRecord& r) {
+        const std::string status = running_status(*reloader.config());
+        systemd.ready(r.applied
+                          ? status
+                          : "Reload refused (errors in " + options.config_file + "); " + status);
+      }});
+  ControlServer control(io, options, services, reloader,
+                        DaemonStatus{VIGIL_VERSION, static_cast<int>(::getpid()),
+                                     running->global.router_id.value_or(host_name()), started});
+  DumpSignals dumps(io, [&](bool with_checkers) {
+    return take_snapshot(reloader.config(), services.vrrp(), services.checkers(), with_checkers);
+  });
+  std::string start_error;
+  bool stopping = false;
+  // startup_script first (waited for on the loop), then the subsystems, then READY=1.
+  lifecycle.run_startup(running->global, [&] {
+    if (!services.start(reloader.config(), start_error)) {
+      stopping = true;
+      services.stop();
+      io.stop();
+      return;
+    }
+    control.start();
+    systemd.ready(running_status(*reloader.config()));
+  });
   stop_signals.async_wait([&](const boost::system::error_code& ec, int signo) {
-    if (ec) return;
+    if (ec || stopping) return;
+    stopping = true;
     log->info("Stopping on signal {}", signo);
+    systemd.stopping("Stopping");
     hup.cancel();
+    control.stop();
+    dumps.stop();
+    lifecycle.abandon_startup();
+    // Masters send priority 0 and release their VIPs, notify_stop scripts run and are waited
+    // for, then shutdown_script; then the loop ends.
     services.stop();
-    io.stop();
+    lifecycle.run_shutdown(
+        reloader.config()->global, [&] { return services.processes().running(); },
+        [&] { io.stop(); });
   });
   // SIGHUP: parse the whole new file first; on any error keep the running configuration.
   std::function<void()> wait_hup = [&] {
     hup.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
-      log->info("Reloading configuration {}", options.config_file);
-      parser::ParseResult next = parser::parse_config_file(options.config_file, parse_opts);
-      log_diagnostics(next, *log);
-      if (next.diagnostics.has_errors()) {
-        log->error("reload refused: {} error(s) in {}; keeping the running configuration",
-                   next.diagnostics.error_count(), options.config_file);
-      } else {
-        running = std::make_shared<const config::Config>(std::move(next.config));
-        services.reload(running);
-        log->info("Reloaded configuration {}", options.config_file);
-      }
+      reloader.reload("SIGHUP");
       wait_hup();
     });
   };
   wait_hup();
+  systemd.start_watchdog();
   io.run();
+  if (!start_error.empty()) {
+    pid_file.release();
+    return fail("cannot start: " + start_error);
+  }
 
   pid_file.release();
   log->info("Stopped");

@@ -4,11 +4,12 @@
 
 #include <csignal>
 #include <cstdlib>
+#include <string_view>
 
 namespace vigil::daemon {
 namespace {
 
-enum LongOnly { kAll = 1000, kSignum };
+enum LongOnly { kAll = 1000, kSignum, kControlSocket, kNoControlSocket, kStatusHttp };
 
 // The same letters and long names as keepalived 2.2.7 (`keepalived --help`).
 constexpr const char* kShortOptions = ":f:PCBlDS:Gu:XVIRndp:r:c:ab:xA:s:mM::ei:t::vhT";
@@ -46,6 +47,9 @@ const option kLongOptions[] = {
     {"genhash", no_argument, nullptr, 'T'},
     {"version", no_argument, nullptr, 'v'},
     {"help", no_argument, nullptr, 'h'},
+    {"control-socket", required_argument, nullptr, kControlSocket},
+    {"no-control-socket", no_argument, nullptr, kNoControlSocket},
+    {"status-http", required_argument, nullptr, kStatusHttp},
     {nullptr, 0, nullptr, 0},
 };
 
@@ -170,6 +174,25 @@ ParsedOptions parse_options(int argc, char** argv) {
       case kSignum:
         o.signum = optarg;
         break;
+      case kControlSocket:
+        if (*optarg == '\0') {
+          out.error = "--control-socket needs a path (--no-control-socket turns it off)";
+          return out;
+        }
+        o.control_socket = optarg;
+        break;
+      case kNoControlSocket:
+        o.no_control_socket = true;
+        break;
+      case kStatusHttp: {
+        std::string why;
+        o.status_http = parse_http_listen(optarg, why);
+        if (!o.status_http) {
+          out.error = "--status-http: " + why;
+          return out;
+        }
+        break;
+      }
       case 't':
         o.config_test = true;
         if (optarg != nullptr) o.config_test_log = optarg;
@@ -200,6 +223,45 @@ ParsedOptions parse_options(int argc, char** argv) {
   if (o.vrrp_only && o.check_only) {
     out.error = "-P/--vrrp and -C/--check exclude each other";
   }
+  return out;
+}
+
+std::string control_socket_path(const Options& options) {
+  if (options.no_control_socket) return {};
+  if (!options.control_socket.empty()) return options.control_socket;
+  std::string path = options.pid_file;
+  if (path.ends_with(".pid")) path.resize(path.size() - 4);
+  return path + ".sock";
+}
+
+std::optional<HttpListen> parse_http_listen(const std::string& text, std::string& error) {
+  HttpListen out;
+  std::string_view port = text;
+  if (const auto colon = text.rfind(':'); colon != std::string::npos) {
+    std::string_view host = std::string_view(text).substr(0, colon);
+    port = std::string_view(text).substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+      host = host.substr(1, host.size() - 2);
+    } else if (host.find(':') != std::string_view::npos) {
+      error = "an IPv6 address needs brackets: '[" + std::string(host) + "]:PORT'";
+      return std::nullopt;
+    }
+    auto address = core::parse_ip_address(host);
+    if (!address) {
+      error = "invalid address '" + std::string(host) + "' (expected an IPv4 or IPv6 address)";
+      return std::nullopt;
+    }
+    out.address = *address;
+  }
+  unsigned long value = 0;
+  const bool digits = !port.empty() && port.size() <= 5 &&
+                      port.find_first_not_of("0123456789") == std::string_view::npos;
+  if (digits) value = std::stoul(std::string(port));
+  if (!digits || value == 0 || value > 65535) {
+    error = "invalid port '" + std::string(port) + "' (expected 1..65535)";
+    return std::nullopt;
+  }
+  out.port = static_cast<std::uint16_t>(value);
   return out;
 }
 
@@ -256,6 +318,13 @@ std::string usage_text(const char* program) {
                                 or child processes, and says so at start
   -v, --version                Display the version number
   -h, --help                   Display this help message
+vigil extensions:
+      --control-socket=PATH    Control socket for vigilctl (default: the pid file's path
+                                with .pid replaced by .sock, /run/vigild.sock)
+      --no-control-socket      Run without the control socket
+      --status-http=[ADDRESS:]PORT
+                               Serve the read-only status page, /status.json and /metrics
+                                over HTTP (off by default; ADDRESS defaults to 127.0.0.1)
 )";
 }
 

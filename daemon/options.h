@@ -6,9 +6,16 @@
 #include <string>
 #include <vector>
 
+#include "core/ip_address.h"
 #include "core/logging.h"
 
 namespace vigil::daemon {
+
+// vigil extension --status-http=[ADDRESS:]PORT: the read-only HTTP status listener.
+struct HttpListen {
+  core::IpAddress address = boost::asio::ip::address_v4::loopback();
+  std::uint16_t port = 0;
+};
 
 struct Options {
   std::string config_file = "/etc/keepalived/keepalived.conf";  // -f
@@ -42,7 +49,18 @@ struct Options {
   bool help = false;                                            // -h
   std::string signum;                                           // --signum=NAME
   std::vector<std::string> notices;  // accepted options vigil has no use for, said once at start
+  // vigil extensions (long options only; keepalived has none of these).
+  std::string control_socket;      // --control-socket=PATH; empty: control_socket_path()'s default
+  bool no_control_socket = false;  // --no-control-socket
+  std::optional<HttpListen> status_http;  // --status-http=[ADDRESS:]PORT; unset: off
 };
+
+// The control socket's path: --control-socket, else the pid file's path with ".pid" replaced by
+// ".sock" (/run/vigild.sock by default, where vigilctl looks), so daemons with their own pid
+// files get their own sockets. Empty with --no-control-socket.
+std::string control_socket_path(const Options& options);
+// "[ADDRESS:]PORT" ("8080", "127.0.0.1:8080", "[::1]:8080"); nullopt with `error` set.
+std::optional<HttpListen> parse_http_listen(const std::string& text, std::string& error);
 
 struct ParsedOptions {
   Options options;

@@ -13,6 +13,8 @@ std::string host_port(const core::IpAddress& a, std::uint16_t port) {
   return a.to_string() + ":" + std::to_string(port);
 }
 
+}  // namespace
+
 std::string protocol_name(std::uint16_t p) {
   switch (p) {
     case IPPROTO_TCP:
@@ -25,8 +27,6 @@ std::string protocol_name(std::uint16_t p) {
       return "proto " + std::to_string(p);
   }
 }
-
-}  // namespace
 
 bool ServiceKey::operator<(const ServiceKey& o) const {
   return std::tie(fwmark, family, protocol, address, port) <

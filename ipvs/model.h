@@ -107,5 +107,7 @@ struct ServiceState {
 using Table = std::map<ServiceKey, ServiceState>;
 
 std::string forward_name(Forward f);  // "Masq", "Route", "Tunnel", "Local"
+// "TCP", "UDP", "SCTP", "proto N"
+std::string protocol_name(std::uint16_t protocol);
 
 }  // namespace vigil::ipvs

@@ -216,6 +216,7 @@ void Syncer::reconcile(bool initial) {
     arm_reconcile(options_.retry_interval);
     return;
   }
+  last_read_ = clock_.now();
   std::size_t adopted = 0;
   std::set<ServiceKey> foreign;
   for (auto& [key, state] : kernel) {

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <system_error>
@@ -84,6 +85,9 @@ class Syncer {
   const Table& applied() const { return applied_; }
   const std::set<ServiceKey>& foreign() const { return foreign_; }
   const SyncerStats& stats() const { return stats_; }
+  // When the kernel's table was last read back (the connection counters of applied() are as of
+  // then); nullopt before the first read.
+  const std::optional<core::TimePoint>& last_read() const { return last_read_; }
 
  private:
   struct Virtual {
@@ -122,6 +126,7 @@ class Syncer {
   bool flushed_at_start_ = false;
   bool running_ = false;
   SyncerStats stats_;
+  std::optional<core::TimePoint> last_read_;
 };
 
 }  // namespace vigil::ipvs

@@ -39,7 +39,8 @@ Instance::Instance(InstanceConfig config, core::Clock& clock, InstanceHooks& hoo
       clock_(clock),
       hooks_(hooks),
       machine_(config_.params),
-      timer_(clock.make_timer()) {}
+      timer_(clock.make_timer()),
+      state_since_(clock.now()) {}
 
 void Instance::start() { dispatch(event::Startup{}); }
 
@@ -143,6 +144,8 @@ void Instance::perform(const Action& action) {
         } else if constexpr (std::is_same_v<T, action::MasterRxLowerPriority>) {
           hooks_.lower_priority_advert(a.from, a.priority);
         } else if constexpr (std::is_same_v<T, action::Notify>) {
+          ++counters_.transitions;
+          state_since_ = clock_.now();
           hooks_.state_changed(previous_state_, a.state);
           previous_state_ = a.state;
         }

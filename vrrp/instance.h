@@ -52,6 +52,7 @@ struct InstanceCounters {
   std::uint64_t adverts_sent = 0;
   std::uint64_t packets_received = 0;  // everything handed to receive(), valid or not
   std::array<std::uint64_t, kDropReasonCount> dropped{};
+  std::uint64_t transitions = 0;  // state changes (each notify), INIT -> first state included
   std::uint64_t dropped_total() const;
 };
 
@@ -80,6 +81,8 @@ class Instance {
   const StateMachine& machine() const { return machine_; }
   const InstanceConfig& config() const { return config_; }
   const InstanceCounters& counters() const { return counters_; }
+  // When the instance entered its current state (its creation while still in INIT).
+  core::TimePoint state_since() const { return state_since_; }
 
  private:
   void dispatch(const Event& event);
@@ -94,6 +97,7 @@ class Instance {
   std::unique_ptr<core::Timer> timer_;
   InstanceCounters counters_;
   State previous_state_ = State::kInit;
+  core::TimePoint state_since_;
   bool dispatching_ = false;
 };
 

@@ -51,9 +51,11 @@ class InstanceDriver final : public InstanceHooks {
                  std::unique_ptr<AddressSet> addresses, std::unique_ptr<Announcer> announcer,
                  StateListener listener);
 
+  const config::VrrpInstance& config() const { return config_; }
   Instance& instance() { return instance_; }
   const Instance& instance() const { return instance_; }
   Tracker& tracker() { return tracker_; }
+  const Tracker& tracker() const { return tracker_; }
   AddressSet& addresses() { return *addresses_; }
   const Announcer& announcer() const { return *announcer_; }
   RawSocket* socket() const { return socket_; }

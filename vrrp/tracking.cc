@@ -86,6 +86,10 @@ void Tracker::track_interface(const std::string& name, TrackWeight w) {
 
 void Tracker::track_file(const std::string& name, TrackWeight w) { files_.push_back({name, w, 0}); }
 
+void Tracker::forget_script(std::string_view name) {
+  std::erase_if(scripts_, [&](const auto& s) { return s.name == name; });
+}
+
 bool Tracker::script_status(std::string_view name, ScriptStatus status) {
   const Verdict before = verdict();
   for (auto& s : scripts_) {
@@ -155,17 +159,54 @@ Tracker::Verdict Tracker::verdict() const {
 
 std::vector<std::string> Tracker::fault_reasons() const {
   std::vector<std::string> out;
+  for (const TrackedObject& o : objects()) {
+    if (o.fault) out.push_back(std::string(tracked_kind_name(o.kind)) + " " + o.name);
+  }
+  return out;
+}
+
+std::string_view tracked_kind_name(TrackedObject::Kind k) {
+  switch (k) {
+    case TrackedObject::Kind::kScript:
+      return "script";
+    case TrackedObject::Kind::kInterface:
+      return "interface";
+    case TrackedObject::Kind::kFile:
+      return "file";
+  }
+  return "?";
+}
+
+std::vector<TrackedObject> Tracker::objects() const {
+  using Kind = TrackedObject::Kind;
+  std::vector<TrackedObject> out;
+  out.reserve(scripts_.size() + interfaces_.size() + files_.size());
   for (const auto& s : scripts_) {
-    if (s.w.weight == 0 && s.status != ScriptStatus::kInit &&
-        (s.status == ScriptStatus::kUp) == s.w.reverse) {
-      out.push_back("script " + s.name);
+    TrackedObject o{.kind = Kind::kScript,
+                    .name = s.name,
+                    .weight = s.w,
+                    .state = std::string(script_status_name(s.status))};
+    if (s.status != ScriptStatus::kInit) {
+      const bool up = s.status == ScriptStatus::kUp;
+      o.fault = s.w.weight == 0 && up == s.w.reverse;
+      o.contribution = weighted_contribution(up, s.w);
     }
+    out.push_back(std::move(o));
   }
   for (const auto& i : interfaces_) {
-    if (i.w.weight == 0 && i.up == i.w.reverse) out.push_back("interface " + i.name);
+    TrackedObject o{
+        .kind = Kind::kInterface, .name = i.name, .weight = i.w, .state = i.up ? "UP" : "DOWN"};
+    o.fault = i.w.weight == 0 && i.up == i.w.reverse;
+    o.contribution = weighted_contribution(i.up, i.w);
+    out.push_back(std::move(o));
   }
   for (const auto& f : files_) {
-    if (!track_file_status(f.value, f.w)) out.push_back("file " + f.name);
+    TrackedObject o{
+        .kind = Kind::kFile, .name = f.name, .weight = f.w, .state = std::to_string(f.value)};
+    const auto status = track_file_status(f.value, f.w);
+    o.fault = !status;
+    o.contribution = status.value_or(0);
+    out.push_back(std::move(o));
   }
   return out;
 }

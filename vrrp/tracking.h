@@ -66,6 +66,19 @@ int weighted_contribution(bool up, TrackWeight w);
 // contribution (keepalived update_track_file_status).
 std::optional<int> track_file_status(long value, TrackWeight w);
 
+// One tracked object as it stands now (status output): its state and what it does to the
+// instance.
+struct TrackedObject {
+  enum class Kind : std::uint8_t { kScript, kInterface, kFile };
+  Kind kind = Kind::kScript;
+  std::string name;
+  TrackWeight weight;
+  std::string state;     // script INIT/GOOD/BAD, interface UP/DOWN, file: its value
+  bool fault = false;    // it puts the instance in FAULT
+  int contribution = 0;  // what it adds to the base priority now (negative: subtracts)
+};
+std::string_view tracked_kind_name(TrackedObject::Kind k);  // "script", "interface", "file"
+
 // The tracked objects of one VRRP instance (its own track_* lists plus its sync group's).
 class Tracker {
  public:
@@ -77,6 +90,10 @@ class Tracker {
   void track_script(const std::string& name, TrackWeight w);
   void track_interface(const std::string& name, TrackWeight w);
   void track_file(const std::string& name, TrackWeight w);
+
+  // A script keepalived disables at start-up (not found, or refused by enable_script_security)
+  // is no longer tracked: it neither holds the instance in INIT nor adds a weight.
+  void forget_script(std::string_view name);
 
   // Updates. Each returns true when verdict() changed; unknown names are ignored (false).
   bool script_status(std::string_view name, ScriptStatus status);
@@ -95,6 +112,8 @@ class Tracker {
   // What puts the instance in FAULT, for the log: "script chk_nginx", "interface eth1",
   // "file f1".
   std::vector<std::string> fault_reasons() const;
+  // Every tracked object: scripts, interfaces, files, each in registration order.
+  std::vector<TrackedObject> objects() const;
 
   std::uint8_t base_priority() const { return base_; }
   bool tracks_script(std::string_view name) const;

@@ -154,6 +154,21 @@ TEST_F(CheckersManager, FailuresRetriedThenRealServerRemovedAndQuorumLost) {
   EXPECT_EQ(events[1].first, t0 + seconds(13));
   EXPECT_EQ(events[2].second.kind, HealthEventKind::kQuorumDown);
   EXPECT_EQ(m->stats().probes_failed, 2u);
+  // Status: per checker the verdicts in a row and in all; per check type every verdict's
+  // latency and the failures.
+  std::uint64_t probes = 0;
+  for (const CheckerStatus& st : m->checker_status()) {
+    probes += st.probes;
+    if (st.real_server != 0) continue;
+    EXPECT_EQ(st.probes, 4u);
+    EXPECT_EQ(st.failures, 2u);
+    EXPECT_EQ(st.consecutive_successes, 1u);
+    EXPECT_EQ(st.consecutive_failures, 0u);
+  }
+  const auto type = lvs.virtual_servers[0].real_servers[0].checkers[0].type;
+  const CheckTypeStats& by_type = m->stats().by_type[static_cast<std::size_t>(type)];
+  EXPECT_EQ(by_type.failures, 2u);
+  EXPECT_EQ(by_type.latency.count(), probes);
   // Back at 23 s: RS up, quorum regained, the table holds both again.
   const auto& last = tables.back();
   EXPECT_EQ(last.size(), 2u);

@@ -63,5 +63,46 @@ TEST(Options, SignalNumbersMatchKeepalived) {
   EXPECT_FALSE(signal_number("TDATA"));
 }
 
+TEST(Options, ControlSocketFollowsThePidFile) {
+  EXPECT_EQ(control_socket_path(parse({}).options), "/run/vigild.sock");
+  EXPECT_EQ(control_socket_path(parse({"-p", "/tmp/lab/d1.pid"}).options), "/tmp/lab/d1.sock");
+  EXPECT_EQ(control_socket_path(parse({"-p", "/tmp/d1"}).options), "/tmp/d1.sock");
+  EXPECT_EQ(control_socket_path(parse({"-p", "/tmp/d1.pid", "--control-socket=/tmp/c"}).options),
+            "/tmp/c");
+  EXPECT_EQ(control_socket_path(parse({"--no-control-socket"}).options), "");
+  EXPECT_EQ(parse({"--control-socket="}).error,
+            "--control-socket needs a path (--no-control-socket turns it off)");
+}
+
+TEST(Options, StatusHttpIsOffByDefaultAndLoopbackUnlessAnAddressIsGiven) {
+  EXPECT_FALSE(parse({}).options.status_http);
+  auto port_only = parse({"--status-http=8080"}).options.status_http;
+  ASSERT_TRUE(port_only);
+  EXPECT_EQ(port_only->address.to_string(), "127.0.0.1");
+  EXPECT_EQ(port_only->port, 8080);
+  auto v4 = parse({"--status-http", "0.0.0.0:9100"}).options.status_http;
+  ASSERT_TRUE(v4);
+  EXPECT_EQ(v4->address.to_string(), "0.0.0.0");
+  EXPECT_EQ(v4->port, 9100);
+  auto v6 = parse({"--status-http=[::1]:81"}).options.status_http;
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->address.to_string(), "::1");
+  EXPECT_EQ(v6->port, 81);
+}
+
+TEST(Options, StatusHttpDiagnostics) {
+  EXPECT_EQ(parse({"--status-http=0"}).error,
+            "--status-http: invalid port '0' (expected 1..65535)");
+  EXPECT_EQ(parse({"--status-http=70000"}).error,
+            "--status-http: invalid port '70000' (expected 1..65535)");
+  EXPECT_EQ(parse({"--status-http=1.2.3.4:"}).error,
+            "--status-http: invalid port '' (expected 1..65535)");
+  EXPECT_EQ(parse({"--status-http=nohost:80"}).error,
+            "--status-http: invalid address 'nohost' (expected an IPv4 or IPv6 address)");
+  EXPECT_EQ(parse({"--status-http=::1:80"}).error,
+            "--status-http: an IPv6 address needs brackets: '[::1]:PORT'");
+  EXPECT_EQ(parse({"--status-http"}).error, "option '--status-http' requires an argument");
+}
+
 }  // namespace
 }  // namespace vigil::daemon

@@ -105,6 +105,52 @@ TEST(Tracker, WeightZeroScriptHoldsThenFaults) {
   EXPECT_FALSE(t.script_status("other", S::kUp));  // not tracked
 }
 
+TEST(Tracker, ObjectsSayWhatEachDoesToThePriority) {
+  Tracker t(100);
+  t.track_script("chk", {10, false});
+  t.track_script("gate", {0, false});
+  t.track_interface("eth1", {-20, false});
+  t.track_file("f", {5, false});
+  t.script_status("chk", S::kUp);
+  t.interface_state("eth1", false);
+  t.file_value("f", 3);
+  const auto o = t.objects();
+  ASSERT_EQ(o.size(), 4u);
+  EXPECT_EQ(o[0].name, "chk");
+  EXPECT_EQ(o[0].state, "GOOD");
+  EXPECT_EQ(o[0].contribution, 10);
+  EXPECT_FALSE(o[0].fault);
+  EXPECT_EQ(o[1].state, "INIT");  // not reported yet: no fault, nothing added
+  EXPECT_FALSE(o[1].fault);
+  EXPECT_EQ(o[2].kind, TrackedObject::Kind::kInterface);
+  EXPECT_EQ(o[2].state, "DOWN");
+  EXPECT_EQ(o[2].contribution, -20);
+  EXPECT_EQ(o[3].kind, TrackedObject::Kind::kFile);
+  EXPECT_EQ(o[3].state, "3");
+  EXPECT_EQ(o[3].contribution, 15);
+  // The parts add up to the verdict.
+  EXPECT_EQ(t.verdict().total, 100 + 10 - 20 + 15);
+  t.script_status("gate", S::kDown);
+  EXPECT_TRUE(t.objects()[1].fault);
+  EXPECT_EQ(t.fault_reasons(), std::vector<std::string>{"script gate"});
+}
+
+TEST(Tracker, ForgottenScriptNeitherHoldsNorWeighs) {
+  // keepalived "Disabling track script chk ...": a script that cannot run (missing, or refused
+  // by enable_script_security) is dropped from tracking; the instance starts without it.
+  Tracker t(100);
+  t.track_script("chk", {0, false});
+  t.track_script("weighted", {20, false});
+  t.script_status("weighted", S::kUp);
+  EXPECT_TRUE(t.verdict().pending);
+  EXPECT_EQ(t.verdict().priority, 120);
+  t.forget_script("chk");
+  t.forget_script("weighted");
+  EXPECT_FALSE(t.verdict().pending);
+  EXPECT_EQ(t.verdict().priority, 100);
+  EXPECT_FALSE(t.tracks_script("chk"));
+}
+
 TEST(Tracker, WeightZeroReverseFaultsWhileUp) {
   Tracker t(100);
   t.track_script("chk", {0, true});
