@@ -5,11 +5,12 @@
 #include <string>
 
 #include <gtest/gtest.h>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
+
+#include "tests/common/run_awaitable.h"
 
 namespace vigil::core::smtp {
 namespace {
@@ -73,17 +74,8 @@ class SmtpDialogueTest : public ::testing::Test {
 
   template <typename T>
   T run(asio::awaitable<T> op) {
-    std::optional<T> out;
-    asio::co_spawn(io_, std::move(op), [&](std::exception_ptr e, T v) {
-      if (e) std::rethrow_exception(e);
-      out = std::move(v);
-    });
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (!out && std::chrono::steady_clock::now() < deadline) {
-      io_.restart();
-      io_.run_one_for(std::chrono::milliseconds(100));
-    }
-    EXPECT_TRUE(out) << "the operation did not finish";
+    std::optional<T> out = test_support::run_awaitable(io_, std::move(op));
+    EXPECT_TRUE(out) << "the operation threw or did not finish";
     return out.value_or(T{});
   }
 

@@ -15,12 +15,12 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
 #include "daemon/smtp_client.h"
 #include "daemon/smtp_message.h"
+#include "tests/common/run_awaitable.h"
 #include "tests/daemon/fake_smtp_server.h"
 
 namespace vigil::daemon {
@@ -99,17 +99,8 @@ class AiosmtpdTest : public ::testing::Test {
   }
 
   SmtpSessionResult send(const SmtpClientSettings& s, const std::vector<Mail>& mails) {
-    std::optional<SmtpSessionResult> out;
-    boost::asio::co_spawn(io_, smtp_send(s, mails), [&](std::exception_ptr e, SmtpSessionResult r) {
-      EXPECT_FALSE(e);
-      out = std::move(r);
-    });
-    const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!out && std::chrono::steady_clock::now() < limit) {
-      io_.restart();
-      io_.run_one_for(std::chrono::milliseconds(100));
-    }
-    EXPECT_TRUE(out);
+    std::optional<SmtpSessionResult> out = test_support::run_awaitable(io_, smtp_send(s, mails));
+    EXPECT_TRUE(out) << "smtp_send threw or did not end";
     return out.value_or(SmtpSessionResult{});
   }
 

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include <gtest/gtest.h>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include "tests/common/run_awaitable.h"
 #include "tests/daemon/fake_smtp_server.h"
 
 namespace vigil::daemon {
@@ -31,6 +31,22 @@ Mail mail(std::vector<std::string> to = {"ops@example.org"}) {
   return Mail{"vigil@example.net", std::move(to), kMessage};
 }
 
+// `head` (the greeting's answer, STARTTLS, AUTH, ...), then one mail to ops@example.org and QUIT.
+std::vector<SmtpStep> then_one_mail(std::vector<SmtpStep> head) {
+  const std::vector<SmtpStep> tail = {{"MAIL FROM:<vigil@example.net>\r\n", "250 ok\r\n"},
+                                      {"RCPT TO:<ops@example.org>\r\n", "250 ok\r\n"},
+                                      {"DATA\r\n", "354 go\r\n"},
+                                      {"<data>", "250 queued\r\n"},
+                                      {"QUIT\r\n", "221 bye\r\n"}};
+  head.insert(head.end(), tail.begin(), tail.end());
+  return head;
+}
+
+// A whole plain session: EHLO, MAIL, RCPT, DATA with dot-stuffing, QUIT.
+std::vector<SmtpStep> plain_delivery() {
+  return then_one_mail({{"EHLO director.test\r\n", "250-mx.test\r\n250 8BITMIME\r\n"}});
+}
+
 class SmtpClientTest : public ::testing::Test {
  protected:
   SmtpClientSettings settings(std::uint16_t port) {
@@ -44,17 +60,8 @@ class SmtpClientTest : public ::testing::Test {
   }
 
   SmtpSessionResult send(const SmtpClientSettings& s, const std::vector<Mail>& mails) {
-    std::optional<SmtpSessionResult> out;
-    boost::asio::co_spawn(io_, smtp_send(s, mails), [&](std::exception_ptr e, SmtpSessionResult r) {
-      EXPECT_FALSE(e) << "smtp_send threw";
-      out = std::move(r);
-    });
-    const auto limit = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    while (!out && std::chrono::steady_clock::now() < limit) {
-      io_.restart();
-      io_.run_one_for(std::chrono::milliseconds(100));
-    }
-    EXPECT_TRUE(out) << "the session did not end";
+    std::optional<SmtpSessionResult> out = test_support::run_awaitable(io_, smtp_send(s, mails));
+    EXPECT_TRUE(out) << "smtp_send threw or did not end";
     // Let the server see the client's last bytes and its close.
     for (int i = 0; i < 20; ++i) {
       io_.restart();
@@ -85,25 +92,27 @@ class SmtpClientTest : public ::testing::Test {
     EXPECT_TRUE(server.mismatches().empty()) << server.mismatches()[0];
   }
 
+  // STARTTLS required and verified, to a scripted server with the test certificate (`tls`)
+  // reached as `server`, trusting `ca_file` ("": the system's store).
+  SmtpSessionResult verified_starttls(std::shared_ptr<boost::asio::ssl::context> tls,
+                                      const std::string& server, const std::string& ca_file) {
+    std::vector<SmtpStep> steps = plain_delivery();
+    steps.insert(steps.begin(), {{"EHLO", "250-mx.test\r\n250 STARTTLS\r\n"},
+                                 {"STARTTLS\r\n", "220 go ahead\r\n", Then::kStartTls}});
+    ScriptedSmtpServer scripted(io_, "220 mx.test\r\n", steps, std::move(tls));
+    auto s = settings(scripted.port());
+    s.server = server;
+    s.starttls = SmtpStartTls::kRequired;
+    s.verify = true;
+    std::string why;
+    s.tls = make_smtp_tls_context(true, ca_file, &why);
+    EXPECT_TRUE(s.tls) << why;
+    return send(s, {mail()});
+  }
+
   boost::asio::io_context io_;
   std::filesystem::path dir_;
 };
-
-// `head` (the greeting's answer, STARTTLS, AUTH, ...), then one mail to ops@example.org and QUIT.
-std::vector<SmtpStep> then_one_mail(std::vector<SmtpStep> head) {
-  const std::vector<SmtpStep> tail = {{"MAIL FROM:<vigil@example.net>\r\n", "250 ok\r\n"},
-                                      {"RCPT TO:<ops@example.org>\r\n", "250 ok\r\n"},
-                                      {"DATA\r\n", "354 go\r\n"},
-                                      {"<data>", "250 queued\r\n"},
-                                      {"QUIT\r\n", "221 bye\r\n"}};
-  head.insert(head.end(), tail.begin(), tail.end());
-  return head;
-}
-
-// A whole plain session: EHLO, MAIL, RCPT, DATA with dot-stuffing, QUIT.
-std::vector<SmtpStep> plain_delivery() {
-  return then_one_mail({{"EHLO director.test\r\n", "250-mx.test\r\n250 8BITMIME\r\n"}});
-}
 
 TEST_F(SmtpClientTest, DeliversAMail) {
   ScriptedSmtpServer server(io_, "220 mx.test ESMTP\r\n", plain_delivery());
@@ -357,18 +366,8 @@ TEST_F(SmtpClientTest, StartTlsThenEhloAgainThenAuth) {
 TEST_F(SmtpClientTest, VerifiedCertificateWithTheRightName) {
   auto tls = server_tls();
   if (!tls) GTEST_SKIP() << "no openssl command to make a test certificate";
-  auto steps = plain_delivery();
-  steps.insert(steps.begin(), {{"EHLO", "250-mx.test\r\n250 STARTTLS\r\n"},
-                               {"STARTTLS\r\n", "220 go ahead\r\n", Then::kStartTls}});
-  ScriptedSmtpServer server(io_, "220 mx.test\r\n", steps, tls);
-  auto s = settings(server.port());
-  s.server = "127.0.0.1";  // in the certificate's subjectAltName
-  s.starttls = SmtpStartTls::kRequired;
-  s.verify = true;
-  std::string why;
-  s.tls = make_smtp_tls_context(true, (dir_ / "cert.pem").string(), &why);
-  ASSERT_TRUE(s.tls) << why;
-  const auto r = send(s, {mail()});
+  // 127.0.0.1 is in the certificate's subjectAltName.
+  const auto r = verified_starttls(tls, "127.0.0.1", (dir_ / "cert.pem").string());
   EXPECT_TRUE(r.error.empty()) << r.error;
   EXPECT_TRUE(r.tls);
   EXPECT_TRUE(r.mails.at(0).delivered);
@@ -377,17 +376,8 @@ TEST_F(SmtpClientTest, VerifiedCertificateWithTheRightName) {
 TEST_F(SmtpClientTest, UntrustedCertificateIsRefused) {
   auto tls = server_tls();
   if (!tls) GTEST_SKIP() << "no openssl command to make a test certificate";
-  ScriptedSmtpServer server(io_, "220 mx.test\r\n",
-                            {{"EHLO", "250-mx.test\r\n250 STARTTLS\r\n"},
-                             {"STARTTLS\r\n", "220 go ahead\r\n", Then::kStartTls}},
-                            tls);
-  auto s = settings(server.port());
-  s.starttls = SmtpStartTls::kRequired;
-  s.verify = true;
   // The system's CA store does not know the test certificate.
-  s.tls = make_smtp_tls_context(true, "", nullptr);
-  ASSERT_TRUE(s.tls);
-  const auto r = send(s, {mail()});
+  const auto r = verified_starttls(tls, "127.0.0.1", "");
   EXPECT_EQ(r.error.rfind("TLS handshake: certificate verify failed", 0), 0u) << r.error;
   EXPECT_FALSE(r.mails.at(0).delivered);
 }
@@ -395,18 +385,8 @@ TEST_F(SmtpClientTest, UntrustedCertificateIsRefused) {
 TEST_F(SmtpClientTest, WrongNameIsRefused) {
   auto tls = server_tls();
   if (!tls) GTEST_SKIP() << "no openssl command to make a test certificate";
-  ScriptedSmtpServer server(io_, "220 mx.test\r\n",
-                            {{"EHLO", "250-mx.test\r\n250 STARTTLS\r\n"},
-                             {"STARTTLS\r\n", "220 go ahead\r\n", Then::kStartTls}},
-                            tls);
-  auto s = settings(server.port());
   // Reaches the listener, but the certificate names mx.test and 127.0.0.1 only.
-  s.server = "localhost";
-  s.starttls = SmtpStartTls::kRequired;
-  s.verify = true;
-  s.tls = make_smtp_tls_context(true, (dir_ / "cert.pem").string(), nullptr);
-  ASSERT_TRUE(s.tls);
-  const auto r = send(s, {mail()});
+  const auto r = verified_starttls(tls, "localhost", (dir_ / "cert.pem").string());
   EXPECT_EQ(r.error, "TLS handshake: certificate verify failed: hostname mismatch");
   EXPECT_FALSE(r.mails.at(0).delivered);
 }
