@@ -10,7 +10,8 @@
 #    both mail it UP and the quorum gained;
 #  - d1 is killed: d2 mails MASTER for the instance and the group;
 #  - d1 comes back with an SMTP server that drops every packet (its alerts hang in connect for
-#    30 s): it still takes MASTER back within the usual time, and the loop is not held up.
+#    30 s): it still takes MASTER back within the usual time, and the loop is not held up; a
+#    SIGTERM then ends it at once, exit 0.
 # Subjects and bodies are checked byte for byte against keepalived's shapes.
 #   tests/integration/smtp_alerts.sh VIGILD
 set -uo pipefail
@@ -179,20 +180,21 @@ PY
   fail "d1's mails did not come in clear text after EHLO with the host name"
 pass "start-up: instance, sync group and quorum mails; d2's over STARTTLS with AUTH"
 
+# both_mail STATE CHECK-WORDS QUORUM-WORDS: both directors mail the real server and the
+# virtual server entering STATE (d1 at the plain sink, d2 at the secure one).
+both_mail() {
+  local sink_host s h
+  for sink_host in plain:d1 secure:d2; do
+    s=${sink_host%%:*} h=${sink_host#*:}
+    expect_mail "$s" "[$h] Realserver $rs - $1" "=> TCP CHECK $2 on service <=" 8
+    expect_mail "$s" "[$h] Virtualserver $vs - $1" "=> $3 <=" 3
+  done
+}
 kill "$WEB"; wait "$WEB" 2>/dev/null
-for sink_host in plain:d1 secure:d2; do
-  s=${sink_host%%:*} h=${sink_host#*:}
-  expect_mail "$s" "[$h] Realserver $rs - DOWN" "=> TCP CHECK failed on service <=" 8
-  expect_mail "$s" "[$h] Virtualserver $vs - DOWN" "=> Lost quorum 1+0=1 <= 0 <=" 3
-done
+both_mail DOWN failed "Lost quorum 1+0=1 <= 0"
 pass "web server stopped: real server DOWN and quorum lost, mailed by both directors"
-
 web_start
-for sink_host in plain:d1 secure:d2; do
-  s=${sink_host%%:*} h=${sink_host#*:}
-  expect_mail "$s" "[$h] Realserver $rs - UP" "=> TCP CHECK succeed on service <=" 8
-  expect_mail "$s" "[$h] Virtualserver $vs - UP" "=> Gained quorum 1+0=1 <= 1 <=" 3
-done
+both_mail UP succeed "Gained quorum 1+0=1 <= 1"
 pass "web server back: real server UP and quorum gained, mailed by both directors"
 
 kill -9 "$PID_d1"
@@ -227,3 +229,15 @@ grep -q "SMTP server 192.0.2.25" "$work/d1.log" &&
   fail "the unreachable SMTP server's session ended already; the test proves nothing"
 wait_for 5 has_vip d1 10.77.0.100 && ! has_vip d2 10.77.0.100 || fail "d2 kept the address"
 pass "unreachable SMTP server: d1 took over in ${took} ms while its alert sessions hang"
+
+# SIGTERM while those sessions still hang: vigild cancels them and exits at once (exited: gone,
+# or a zombie not yet waited for).
+exited() { [ ! -e "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+begin=$(date +%s%N)
+kill -TERM "$PID_d1"
+wait_for 3 exited "$PID_d1" || fail "d1 did not exit on SIGTERM while its alert sessions hang"
+took=$((($(date +%s%N) - begin) / 1000000))
+wait "$PID_d1"
+rc=$?
+[ "$rc" = 0 ] || fail "d1 exited $rc on SIGTERM"
+pass "SIGTERM with alert sessions hanging: d1 exited 0 in ${took} ms"
