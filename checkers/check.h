@@ -32,6 +32,10 @@ struct CheckResult {
   // Why it failed, for the log and status ("connect: Connection refused", "HTTP status 503",
   // "digest mismatch", "timeout after 5 s"); empty on success.
   std::string reason;
+  // keepalived's SMTP alert body for this failure where it depends on the failure (SMTP_CHECK:
+  // "CHECK failed on service : Read timeout from server [10.0.0.2]:25", MISC_CHECK: "MISC CHECK
+  // timed out on service"); empty: the check type's usual words.
+  std::string alert;
   // MISC_CHECK with misc_dynamic: exit 2..255 sets the real server's weight to code - 2.
   std::optional<std::uint32_t> weight;
   core::Duration latency{0};  // from the start of the probe to its verdict

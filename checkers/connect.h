@@ -17,6 +17,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include "checkers/check.h"
+#include "core/cancel_deadline.h"
 #include "core/clock.h"
 
 namespace vigil::checkers {
@@ -28,36 +29,8 @@ struct StepOutcome {
   bool ok() const { return !timed_out && !error; }
 };
 
-// A time limit around one step on `socket` (connect, a read, a write, a TLS handshake): when the
-// limit passes first, every operation on the socket is cancelled with socket.cancel(). Unlike
-// with_deadline() (deadline.h) it does not depend on the step honouring per-operation
-// cancellation, which matters for composed operations (async_write, the TLS handshake and reads
-// of an ssl::stream, whose inner socket operations must all be stopped). `socket` is the
-// lowest layer (the tcp::socket) of the stream.
-template <typename T>
-boost::asio::awaitable<std::optional<T>> with_socket_deadline(boost::asio::ip::tcp::socket& socket,
-                                                              boost::asio::awaitable<T> step,
-                                                              core::Duration limit) {
-  struct State {
-    bool done = false;
-    bool timed_out = false;
-  };
-  auto state = std::make_shared<State>();
-  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, limit);
-  // The handler may run after this frame is gone (it is queued with operation_aborted when the
-  // timer dies): it touches the socket only while the step is still pending.
-  timer.async_wait([state, &socket](const boost::system::error_code& ec) {
-    if (ec || state->done) return;
-    state->timed_out = true;
-    boost::system::error_code ignored;
-    socket.cancel(ignored);
-  });
-  T result = co_await std::move(step);
-  state->done = true;
-  timer.cancel();
-  if (state->timed_out) co_return std::nullopt;
-  co_return result;
-}
+// with_socket_deadline() lives in core (the SMTP alert client uses it too).
+using core::with_socket_deadline;
 
 // Prepares `socket` (closed or open: it is re-opened) with the endpoint's socket options and
 // local binding. A failure here is local (bad bind_if, address in use, no CAP_NET_ADMIN for

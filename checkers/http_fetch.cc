@@ -1,6 +1,5 @@
 #include "checkers/http_fetch.h"
 
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -18,6 +17,7 @@
 
 #include "checkers/connect.h"
 #include "checkers/http_message.h"
+#include "core/tls_error.h"
 
 namespace vigil::checkers {
 
@@ -57,14 +57,7 @@ class ReadBuffer {
   std::unique_ptr<char[]> data_;
 };
 
-std::string tls_error_text(const boost::system::error_code& ec) {
-  // OpenSSL's reason string ("wrong version number") says more than a generic message.
-  if (ec.category() == asio::error::get_ssl_category()) {
-    const char* reason = ::ERR_reason_error_string(static_cast<unsigned long>(ec.value()));
-    if (reason) return reason;
-  }
-  return ec.message();
-}
+using core::tls_error_text;
 
 // The certificate must be for `name`: an IP address (its subjectAltName IP entries) or a DNS
 // name (subjectAltName DNS entries, else the common name), no partial wildcards.

@@ -407,6 +407,8 @@ void Manager::finished(Slot& slot, const CheckResult& result, core::TimePoint no
   if (!result.ok) ++stats_.probes_failed;
   Service& service = *services_[slot.service];
   const bool was_up = service.health.checker(slot.real_server, slot.checker).up();
+  const bool was_alive = service.health.alive(slot.real_server);
+  const bool first = !slot.status.has_run;
   HealthUpdate update = service.health.record(slot.real_server, slot.checker, result, now);
   const CheckerHealth& checker = service.health.checker(slot.real_server, slot.checker);
   if (checker.up() != slot.status.up) slot.status.last_change = now;
@@ -427,6 +429,11 @@ void Manager::finished(Slot& slot, const CheckResult& result, core::TimePoint no
   by_type.latency.observe(result.latency);
   if (!result.ok) ++by_type.failures;
   log_probe(slot, result, was_up, checker);
+  if (listener_.probe) {
+    listener_.probe(*service.config,
+                    ProbeReport{slot.real_server, slot.checker, result, first, was_up, checker.up(),
+                                was_alive, service.health.alive(slot.real_server)});
+  }
   // Without an event nothing changed that the destinations depend on (state, weight, quorum):
   // most probes end here, and a virtual server of many real servers is not rebuilt for them.
   if (!update.events.empty()) report(service, update.events);

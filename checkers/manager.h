@@ -78,11 +78,27 @@ struct CheckerStatus {
   std::uint64_t failures = 0;
 };
 
+// One probe's verdict and what it did, for keepalived's SMTP alerts, which follow checker
+// verdicts rather than real server changes (a mail per checker that changes state; MISC_CHECK
+// also mails its first verdict).
+struct ProbeReport {
+  std::size_t real_server = 0;
+  std::size_t checker = 0;
+  const CheckResult& result;
+  bool first = false;   // the checker's first verdict (keepalived: !has_run)
+  bool was_up = false;  // the checker before and after the verdict
+  bool up = false;
+  bool server_was_alive = false;  // its real server before and after
+  bool server_alive = false;
+};
+
 class Manager {
  public:
   struct Listener {
     // Every health event of a virtual server, in order.
     std::function<void(const config::VirtualServer&, const HealthEvent&)> event;
+    // Every probe's verdict (optional), before the events it caused.
+    std::function<void(const config::VirtualServer&, const ProbeReport&)> probe;
     // The virtual server's IPVS destinations changed (the IPVS syncer's input).
     std::function<void(const config::VirtualServer&, const std::vector<Destination>&)> destinations;
   };

@@ -64,6 +64,7 @@ CheckResult misc_verdict(const core::ProcessResult& r, bool dynamic) {
       // any other signal is "failed (due to signal N)".
       if (r.timed_out && (r.signal == SIGTERM || r.signal == SIGKILL)) {
         out.reason = "timeout";
+        out.alert = "MISC CHECK timed out on service";  // keepalived's SMTP alert body
       } else {
         out.reason = "due to signal " + std::to_string(r.signal);
       }

@@ -1,42 +1,26 @@
 #include "checkers/smtp_check.h"
 
-#include <cctype>
 #include <chrono>
+#include <system_error>
 #include <utility>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include "checkers/connect.h"
-#include "checkers/deadline.h"
+#include "core/smtp_dialogue.h"
 
 namespace vigil::checkers {
 namespace {
 
-using boost::asio::as_tuple;
-using boost::asio::use_awaitable;
-
-// Longest reply we buffer; RFC 5321 4.5.3.1.5 limits a reply line to 512 octets.
-constexpr std::size_t kMaxReply = 8192;
-
-// A reply line for a reason: without its CR LF, at most 80 characters.
-std::string printable(std::string_view line) {
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-  std::string out(line.substr(0, 80));
-  for (char& c : out) {
-    if (!std::isprint(static_cast<unsigned char>(c))) c = '?';
-  }
-  return out;
-}
+namespace smtp = core::smtp;
 
 class SmtpCheckImpl final : public Check {
  public:
   SmtpCheckImpl(boost::asio::io_context& io, Endpoint endpoint, std::string helo_name)
-      : io_(io), endpoint_(std::move(endpoint)), helo_name_(std::move(helo_name)) {}
+      : io_(io),
+        endpoint_(std::move(endpoint)),
+        helo_name_(std::move(helo_name)),
+        server_(server_name(endpoint_.address, endpoint_.port)) {}
 
   boost::asio::awaitable<CheckResult> run() override {
     const auto start = std::chrono::steady_clock::now();
@@ -46,100 +30,96 @@ class SmtpCheckImpl final : public Check {
   }
 
  private:
-  struct Reply {
-    std::string error;  // set when no complete reply arrived in time
-    std::optional<unsigned> code;
-    std::string last_line;
-  };
+  // keepalived's words for the failure in its SMTP alerts ("=> CHECK failed on service : Read
+  // timeout from server [10.0.0.2]:25 <="), observed against keepalived 2.2.7. The write
+  // failures never showed there; their wording follows the read ones.
+  CheckResult fail(std::string reason, std::string_view alert) const {
+    CheckResult r = CheckResult::failed(std::move(reason));
+    r.alert = "CHECK failed on service : " + std::string(alert) + server_;
+    return r;
+  }
 
   boost::asio::awaitable<CheckResult> probe() {
     boost::asio::ip::tcp::socket socket(io_);
     const StepOutcome connected = co_await connect_endpoint(socket, endpoint_);
     if (!connected.ok()) {
-      co_return CheckResult::failed(describe(connected, "connect", endpoint_.connect_timeout));
+      co_return fail(
+          describe(connected, "connect", endpoint_.connect_timeout),
+          connected.timed_out ? "Connection timeout to server " : "Could not connect to server ");
     }
     std::string buffer;
 
-    Reply greeting = co_await read_reply(socket, buffer, "greeting");
-    if (!greeting.error.empty()) co_return CheckResult::failed(std::move(greeting.error));
+    auto greeting = co_await read(socket, buffer, "greeting");
+    if (!greeting.ok()) co_return std::move(greeting.failure);
     // keepalived: "Bad greeting banner" unless the code is exactly 220.
-    if (greeting.code != 220u) co_return CheckResult::failed("bad greeting: " + greeting.last_line);
-
-    if (auto e = co_await write_line(socket, "HELO " + helo_name_ + "\r\n", "HELO"); !e.empty()) {
-      co_return CheckResult::failed(std::move(e));
+    if (greeting.reply.code != 220u) {
+      co_return fail("bad greeting: " + greeting.reply.last_line,
+                     "Bad greeting banner from server ");
     }
-    Reply helo = co_await read_reply(socket, buffer, "HELO reply");
-    if (!helo.error.empty()) co_return CheckResult::failed(std::move(helo.error));
-    if (helo.code != 250u) co_return CheckResult::failed("bad HELO reply: " + helo.last_line);
 
-    if (auto e = co_await write_line(socket, "QUIT\r\n", "QUIT"); !e.empty()) {
-      co_return CheckResult::failed(std::move(e));
+    // g++ 12: no temporaries across a co_await, no co_await in conditions.
+    const std::string helo_line = "HELO " + helo_name_ + "\r\n";
+    std::optional<CheckResult> failed = co_await write(socket, helo_line, "HELO");
+    if (failed) co_return std::move(*failed);
+    auto helo = co_await read(socket, buffer, "HELO reply");
+    if (!helo.ok()) co_return std::move(helo.failure);
+    if (helo.reply.code != 250u) {
+      co_return fail("bad HELO reply: " + helo.reply.last_line, "Bad HELO response from server ");
     }
+
+    const std::string quit_line = "QUIT\r\n";
+    failed = co_await write(socket, quit_line, "QUIT");
+    if (failed) co_return std::move(*failed);
     // keepalived SMTP_RECV_QUIT: a reply line must come, whatever its code.
-    Reply quit = co_await read_reply(socket, buffer, "QUIT reply");
-    if (!quit.error.empty()) co_return CheckResult::failed(std::move(quit.error));
+    auto quit = co_await read(socket, buffer, "QUIT reply");
+    if (!quit.ok()) co_return std::move(quit.failure);
     co_return CheckResult::passed();
   }
 
-  boost::asio::awaitable<std::string> write_line(boost::asio::ip::tcp::socket& socket,
-                                                 std::string line, std::string_view what) {
-    auto r = co_await with_deadline(
-        boost::asio::async_write(socket, boost::asio::buffer(line), as_tuple(use_awaitable)),
-        endpoint_.connect_timeout);
-    StepOutcome out;
-    if (!r) {
-      out.timed_out = true;
-    } else {
-      out.error = std::get<0>(*r);
-    }
-    co_return describe(out, "send " + std::string(what), endpoint_.connect_timeout);
+  boost::asio::awaitable<std::optional<CheckResult>> write(boost::asio::ip::tcp::socket& socket,
+                                                           std::string line,
+                                                           std::string_view what) {
+    const smtp::WriteOutcome w =
+        co_await smtp::write_text(socket, socket, std::move(line), endpoint_.connect_timeout);
+    if (w.ok()) co_return std::nullopt;
+    co_return fail(describe(StepOutcome{w.timed_out, w.error}, "send " + std::string(what),
+                            endpoint_.connect_timeout),
+                   w.timed_out ? "Write timeout to server " : "Write failure to server ");
   }
 
-  // One whole reply: "ddd-text" lines continue it, "ddd text" (or a line without a hyphen) ends
-  // it (RFC 5321 4.2.1). keepalived reads only up to the first newline; waiting for the last line
+  struct Read {
+    smtp::Reply reply;
+    CheckResult failure;  // when !ok()
+    bool failed = false;
+    bool ok() const { return !failed; }
+  };
+
+  // One whole reply. keepalived reads only up to the first newline; waiting for the last line
   // keeps a multi-line greeting from being mistaken for the HELO reply.
-  boost::asio::awaitable<Reply> read_reply(boost::asio::ip::tcp::socket& socket,
-                                           std::string& buffer, std::string_view what) {
-    Reply reply;
-    while (true) {
-      auto r = co_await with_deadline(
-          boost::asio::async_read_until(socket, boost::asio::dynamic_buffer(buffer, kMaxReply),
-                                        '\n', as_tuple(use_awaitable)),
-          endpoint_.connect_timeout);
-      StepOutcome out;
-      if (!r) {
-        out.timed_out = true;
-      } else if (auto [ec, n] = *r; ec) {
-        out.error = ec;
-      } else {
-        const std::string line = buffer.substr(0, n);
-        buffer.erase(0, n);
-        reply.code = smtp_reply_code(line);
-        reply.last_line = printable(line);
-        if (line.size() > 3 && line[3] == '-' && reply.code) continue;
-        co_return reply;
-      }
-      reply.error = describe(out, "read " + std::string(what), endpoint_.connect_timeout);
-      co_return reply;
+  boost::asio::awaitable<Read> read(boost::asio::ip::tcp::socket& socket, std::string& buffer,
+                                    std::string_view what) {
+    smtp::ReadOutcome r =
+        co_await smtp::read_reply(socket, socket, buffer, endpoint_.connect_timeout);
+    Read out;
+    if (r.ok()) {
+      out.reply = std::move(r.reply);
+      co_return out;
     }
+    out.failed = true;
+    StepOutcome step{r.timed_out, r.error};
+    if (r.too_long) step.error = std::make_error_code(std::errc::message_size);
+    out.failure = fail(describe(step, "read " + std::string(what), endpoint_.connect_timeout),
+                       r.timed_out ? "Read timeout from server " : "Read failure from server ");
+    co_return out;
   }
 
   boost::asio::io_context& io_;
   Endpoint endpoint_;
   std::string helo_name_;
+  std::string server_;  // "[10.0.0.2]:25", for the alert texts
 };
 
 }  // namespace
-
-std::optional<unsigned> smtp_reply_code(std::string_view line) {
-  if (line.size() < 3) return std::nullopt;
-  unsigned code = 0;
-  for (std::size_t i = 0; i < 3; ++i) {
-    if (!std::isdigit(static_cast<unsigned char>(line[i]))) return std::nullopt;
-    code = code * 10 + static_cast<unsigned>(line[i] - '0');
-  }
-  return code;
-}
 
 std::unique_ptr<Check> make_smtp_check(const config::Checker& checker, const config::RealServer& rs,
                                        const config::VirtualServer& /*vs*/, CheckContext& context,

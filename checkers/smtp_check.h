@@ -4,20 +4,16 @@
 // smtp_check_thread, smtp_engine_thread, smtp_get_status): connect, a 220 greeting,
 // "HELO <helo_name>", a 250 reply, "QUIT", and any reply line to that (keepalived does not look at
 // the QUIT reply's code, only that one arrives). Each step (connect, every read and write) gets
-// connect_timeout. The `host { }` blocks are separate checkers after finalize.
+// connect_timeout. The `host { }` blocks are separate checkers after finalize. A failure carries
+// keepalived's words for it in CheckResult::alert (SMTP alerts). The reply reading is
+// core/smtp_dialogue.h, shared with the SMTP alert client.
 
 #include <memory>
-#include <optional>
 #include <string>
-#include <string_view>
 
 #include "checkers/check.h"
 
 namespace vigil::checkers {
-
-// The reply code of an SMTP reply line: its first three characters when they are digits
-// (keepalived smtp_get_status), else nullopt.
-std::optional<unsigned> smtp_reply_code(std::string_view line);
 
 std::unique_ptr<Check> make_smtp_check(const config::Checker& checker, const config::RealServer& rs,
                                        const config::VirtualServer& vs, CheckContext& context,

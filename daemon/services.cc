@@ -14,6 +14,7 @@ Services::Services(boost::asio::io_context& io, const Options& options)
       clock_(io),
       processes_(io, clock_),
       notifier_(processes_),
+      alerts_(io),
       engine_(io, clock_, processes_) {}
 
 Services::~Services() { stop(); }
@@ -24,6 +25,7 @@ bool Services::start(std::shared_ptr<const config::Config> config, std::string& 
   auto log = core::logger("daemon");
   const core::ScriptDefaults defaults = config::script_defaults(config_->global);
   for (const auto& problem : notifier_.configure(*config_, defaults)) log->warn("{}", problem);
+  for (const auto& problem : alerts_.configure(*config_)) log->error("{}", problem);
 
   // -P: VRRP only; keepalived's checker child is not started.
   if (!options_.vrrp_only && !config_->lvs.virtual_servers.empty()) start_checkers();
@@ -46,6 +48,7 @@ bool Services::start_vrrp(std::string& error) {
   engine_.set_state_listener([this](const vrrp::Instance& instance, vrrp::State, vrrp::State to) {
     notifier_.instance_state(instance.name(), vrrp::state_name(to),
                              instance.machine().effective_priority());
+    alerts_.instance_state(instance.name(), vrrp::state_name(to));
     if (sync_daemon_ && instance.name() == sync_daemon_instance_) {
       sync_daemon_->set_master(to == vrrp::State::kMaster);
     }
@@ -56,6 +59,7 @@ bool Services::start_vrrp(std::string& error) {
   });
   engine_.set_group_listener([this](const vrrp::SyncGroup& group, vrrp::State to) {
     notifier_.group_state(group.name(), vrrp::state_name(to));
+    alerts_.group_state(group.name(), vrrp::state_name(to));
   });
   if (new_sync_daemon) sync_daemon_->start();
   if (!engine_.start(*config_, error)) return false;
@@ -95,6 +99,9 @@ void Services::start_checkers() {
   listener.event = [this](const config::VirtualServer& vs, const checkers::HealthEvent& e) {
     on_health_event(vs, e);
   };
+  listener.probe = [this](const config::VirtualServer& vs, const checkers::ProbeReport& r) {
+    alerts_.checker_verdict(vs, r);
+  };
   start_ipvs();
   listener.destinations = [this](const config::VirtualServer& vs,
                                  const std::vector<checkers::Destination>& dests) {
@@ -112,6 +119,7 @@ void Services::start_checkers() {
 // and the FIFO lines. The initial "alive at start" reports notify only with rs_init_notifies.
 void Services::on_health_event(const config::VirtualServer& vs, const checkers::HealthEvent& e) {
   using Kind = checkers::HealthEventKind;
+  alerts_.health_event(vs, e);
   switch (e.kind) {
     case Kind::kRealServerUp:
     case Kind::kRealServerDown: {
@@ -142,6 +150,7 @@ void Services::reload(std::shared_ptr<const config::Config> next) {
   auto log = core::logger("daemon");
   previous_config_ = std::move(config_);
   config_ = std::move(next);
+  for (const auto& problem : alerts_.configure(*config_)) log->error("{}", problem);
   if (!options_.vrrp_only) {
     if (checkers_) {
       // The syncer first, so that the destinations the checkers publish find its new services.
@@ -176,6 +185,7 @@ void Services::reload(std::shared_ptr<const config::Config> next) {
 }
 
 void Services::stop() {
+  alerts_.stop();
   // In-flight probes, track scripts and notify scripts are stopped below; what the shutdown
   // itself starts (notify_stop, omega's notify_down) is spared, has its own timeout, and the
   // daemon waits for it before the shutdown_script (keepalived does the same).

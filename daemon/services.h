@@ -1,8 +1,9 @@
 #pragma once
 
 // The subsystems the daemon runs on its event loop, wired together: the clock, the process
-// runner that every script goes through, the notifier (notify scripts and FIFOs), the VRRP
-// engine and the health checkers (their events become notify scripts and FIFO lines). IPVS
+// runner that every script goes through, the notifier (notify scripts and FIFOs), the SMTP
+// alerts, the VRRP engine and the health checkers (their events become notify scripts, FIFO
+// lines and alerts). IPVS
 // joins here; daemon.cc only starts and stops them.
 
 #include <memory>
@@ -15,6 +16,7 @@
 #include "core/process_runner.h"
 #include "daemon/notify.h"
 #include "daemon/options.h"
+#include "daemon/smtp_alerts.h"
 #include "ipvs/netlink_kernel.h"
 #include "ipvs/sync_daemon.h"
 #include "ipvs/syncer.h"
@@ -57,6 +59,7 @@ class Services {
   core::AsioClock clock_;
   core::ProcessRunner processes_;
   Notifier notifier_;
+  SmtpAlerts alerts_;
   vrrp::Engine engine_;
   std::shared_ptr<const config::Config> config_;
   // The configuration before the last reload: probes it started may still be unwinding.

@@ -445,6 +445,7 @@ const std::vector<Keyword<GlobalDefs>>& global_defs_keywords() {
         {"data_use_instance", &flag_kw<GlobalDefs, &GlobalDefs::data_use_instance>},
     };
     for (const auto& k : detail::global_system_keywords()) t.push_back(k);
+    for (const auto& k : detail::global_smtp_keywords()) t.push_back(k);
     for (std::string_view snmp :
          {"snmp_socket", "enable_traps", "enable_snmp_vrrp", "enable_snmp_keepalived",
           "enable_snmp_rfc", "enable_snmp_rfcv2", "enable_snmp_rfcv3", "enable_snmp_checker"}) {
@@ -542,6 +543,7 @@ void finalize_global(config::Config& config, BindContext& ctx) {
     g.vrrp_garp_lower_prio_repeat = g.vrrp_garp_master_repeat;
   }
   if (!g.vmac_addr_prefix) g.vmac_addr_prefix = g.vmac_prefix;
+  detail::finalize_smtp_client(config, ctx);
 
   auto add_script = [&](const std::optional<config::ScriptSpec>& s, ScriptKind kind,
                         std::string what) {

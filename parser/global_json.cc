@@ -35,6 +35,29 @@ Json bufs_json(const config::NetlinkBuffers& b) {
   return j;
 }
 
+// vigil's SMTP client extensions. The password itself is never dumped.
+Json smtp_client_json(const config::SmtpClientOptions& s) {
+  Json j;
+  switch (s.starttls) {
+    case config::SmtpStartTls::kOpportunistic:
+      j["starttls"] = "opportunistic";
+      break;
+    case config::SmtpStartTls::kRequired:
+      j["starttls"] = "required";
+      break;
+    case config::SmtpStartTls::kOff:
+      j["starttls"] = "off";
+      break;
+  }
+  j["tls_verify"] = s.verify();
+  j["tls_ca_file"] = s.tls_ca_file.empty() ? Json(nullptr) : Json(s.tls_ca_file);
+  j["auth_user"] = s.auth_user.empty() ? Json(nullptr) : Json(s.auth_user);
+  j["auth_password"] = s.auth_password ? Json("<hidden>") : Json(nullptr);
+  j["auth_password_file"] =
+      s.auth_password_file.empty() ? Json(nullptr) : Json(s.auth_password_file);
+  return j;
+}
+
 const char* flush_name(config::LvsFlushOnStop f) {
   switch (f) {
     case config::LvsFlushOnStop::kNone:
@@ -84,6 +107,7 @@ nlohmann::ordered_json global_to_json(const config::Config& config) {
   j["smtp_alert"] = opt_json(g.smtp_alert);
   j["smtp_alert_vrrp"] = opt_json(g.smtp_alert_vrrp);
   j["smtp_alert_checker"] = opt_json(g.smtp_alert_checker);
+  j["smtp_client"] = smtp_client_json(g.smtp_client);
   j["checker_log_all_failures"] = g.checker_log_all_failures;
   j["no_email_faults"] = g.no_email_faults;
 

@@ -12,8 +12,9 @@ packages=(
   keepalived iproute2 iputils-ping time procps nftables
   # tests: tshark decodes the adverts on the lab bridge (vrrp_decode.sh)
   tshark
-  # tests: a real SMTP server for SMTP_CHECK (tests/checkers/smtp_check_test.cc)
-  python3-aiosmtpd
+  # tests: a real SMTP server for SMTP_CHECK and the SMTP alerts (tests/integration/smtp_sink.py);
+  # openssl makes the test certificates
+  python3-aiosmtpd openssl
   # tests: real web and DNS servers for the checkers (tests/integration/checkers_servers.sh,
   # tests/bench/checkers_bench.sh); dnsmasq-base is the program without its system service
   nginx dnsmasq-base

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/ip_address.h"
+#include "parser/config/smtp_client.h"
 #include "parser/source_location.h"
 
 namespace vigil::config {
@@ -98,6 +99,7 @@ struct GlobalDefs {
   std::optional<bool> smtp_alert;
   std::optional<bool> smtp_alert_vrrp;
   std::optional<bool> smtp_alert_checker;
+  SmtpClientOptions smtp_client;  // vigil extensions: STARTTLS, AUTH
   bool checker_log_all_failures = false;
   bool no_email_faults = false;
 

@@ -143,6 +143,7 @@ TEST_F(MiscCheckTest, HungScriptTimesOutAndFails) {
   auto r = probe(*check);
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.reason, "timeout");
+  EXPECT_EQ(r.alert, "MISC CHECK timed out on service");  // keepalived's SMTP alert body
   EXPECT_EQ(runner_.running(), 0u);
 }
 

@@ -75,9 +75,11 @@ Destination dest(int n, std::uint32_t weight) {
 }
 Destination sorry(std::uint32_t weight) { return {ip("10.0.9.9"), 8080, weight}; }
 
-CheckResult ok() { return CheckResult{true, "", std::nullopt, 0s}; }
-CheckResult fail() { return CheckResult{false, "connect: Connection refused", std::nullopt, 0s}; }
-CheckResult exit_weight(std::uint32_t w) { return CheckResult{true, "", w, 0s}; }
+CheckResult ok() { return CheckResult{true, "", "", std::nullopt, 0s}; }
+CheckResult fail() {
+  return CheckResult{false, "connect: Connection refused", "", std::nullopt, 0s};
+}
+CheckResult exit_weight(std::uint32_t w) { return CheckResult{true, "", "", w, 0s}; }
 
 std::vector<Kind> kinds(const std::vector<HealthEvent>& events) {
   std::vector<Kind> out;

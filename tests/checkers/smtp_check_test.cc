@@ -30,13 +30,6 @@ namespace ip = boost::asio::ip;
 using boost::asio::as_tuple;
 using boost::asio::use_awaitable;
 
-TEST(SmtpReplyCode, FirstThreeDigits) {
-  EXPECT_EQ(smtp_reply_code("220 mail.example ESMTP\r\n"), 220u);
-  EXPECT_EQ(smtp_reply_code("250-PIPELINING\r\n"), 250u);
-  EXPECT_EQ(smtp_reply_code("22"), std::nullopt);
-  EXPECT_EQ(smtp_reply_code("2x0 hello"), std::nullopt);
-}
-
 // A scripted SMTP server for one connection: sends `greeting`, then answers each command line
 // with the next entry of `replies` and records the commands.
 class Responder {
@@ -126,6 +119,9 @@ TEST_F(SmtpCheckTest, RejectingGreetingFails) {
   auto r = probe(server.port());
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.reason, "bad greeting: 554 no service");
+  // keepalived's SMTP alert text for it.
+  EXPECT_EQ(r.alert, "CHECK failed on service : Bad greeting banner from server [127.0.0.1]:" +
+                         std::to_string(server.port()));
 }
 
 TEST_F(SmtpCheckTest, RejectedHeloFails) {
@@ -133,6 +129,8 @@ TEST_F(SmtpCheckTest, RejectedHeloFails) {
   auto r = probe(server.port());
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.reason, "bad HELO reply: 501 syntax");
+  EXPECT_EQ(r.alert, "CHECK failed on service : Bad HELO response from server [127.0.0.1]:" +
+                         std::to_string(server.port()));
 }
 
 TEST_F(SmtpCheckTest, AnyQuitReplyPasses) {
@@ -148,6 +146,8 @@ TEST_F(SmtpCheckTest, SilentServerTimesOut) {
   auto r = probe(server.port());
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.reason, "read greeting: timeout after 300 ms");
+  EXPECT_EQ(r.alert, "CHECK failed on service : Read timeout from server [127.0.0.1]:" +
+                         std::to_string(server.port()));
 }
 
 TEST_F(SmtpCheckTest, ClosedPortIsRefused) {
@@ -160,6 +160,17 @@ TEST_F(SmtpCheckTest, ClosedPortIsRefused) {
   EXPECT_FALSE(r.ok);
   EXPECT_NE(r.reason.find("connect"), std::string::npos) << r.reason;
   EXPECT_NE(r.reason.find("refused"), std::string::npos) << r.reason;
+  EXPECT_EQ(r.alert, "CHECK failed on service : Could not connect to server [127.0.0.1]:" +
+                         std::to_string(port));
+}
+
+TEST_F(SmtpCheckTest, ClosedBeforeQuitReplyIsAReadFailure) {
+  // The server closes instead of answering QUIT (keepalived: "Read failure from server").
+  Responder server(io_, "220 ready\r\n", {"250 ok\r\n"});
+  auto r = probe(server.port());
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.alert, "CHECK failed on service : Read failure from server [127.0.0.1]:" +
+                         std::to_string(server.port()));
 }
 
 // Against a real SMTP server: python3-aiosmtpd (scripts/install-deps.sh installs it).
