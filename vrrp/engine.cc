@@ -288,7 +288,7 @@ void Engine::on_packet(SocketEntry& entry, const ReceivedPacket& packet) {
     return;
   }
   if (ipv4) {
-    d->receive_ipv4(*ipv4, packet.ifindex);
+    d->receive_ipv4(*ipv4, packet.ifindex, packet.received_at);
   } else {
     d->receive_ipv6(packet);
   }

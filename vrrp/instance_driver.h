@@ -62,7 +62,8 @@ class InstanceDriver final : public InstanceHooks {
   std::uint64_t send_errors() const { return send_errors_; }
 
   // A received IPv4 packet for this instance's VRID (AH verified here) or an IPv6 message.
-  void receive_ipv4(const Ipv4Packet& packet, int ifindex);
+  void receive_ipv4(const Ipv4Packet& packet, int ifindex,
+                    std::optional<core::TimePoint> received_at = std::nullopt);
   void receive_ipv6(const ReceivedPacket& packet);
   // keepalived -V: leave the addresses in place when the instance stops.
   void set_keep_addresses(bool keep) { keep_addresses_ = keep; }
