@@ -163,11 +163,9 @@ bool Engine::create_instance(const config::VrrpInstance& inst, std::string& erro
       }
       interfaces_->refresh(vmac->name());
       if_name = vmac->name();
-      setup.ifindex = vmac->index();
-      if (inst.vmac_xmit_base) {
-        log().warn("({}) vmac_xmit_base is not supported yet; adverts leave from {}", inst.name,
-                   if_name);
-      }
+      // vmac_xmit_base: the VIPs and their announcements use the VMAC, the adverts go out and
+      // come in on the base interface, from its own MAC and primary address (as keepalived).
+      if (!inst.vmac_xmit_base) setup.ifindex = vmac->index();
       vmacs_.push_back(std::move(vmac));
       itf = interfaces_->find(inst.interface);  // the table may have grown
     }
@@ -206,7 +204,7 @@ bool Engine::create_instance(const config::VrrpInstance& inst, std::string& erro
   RawSocketOptions options;
   options.family = inst.family;
   options.protocol = key.protocol;
-  options.interface = if_name;
+  options.interface = inst.use_vmac && inst.vmac_xmit_base ? inst.interface : if_name;
   options.ifindex = setup.ifindex;
   if (!unicast) options.multicast_groups.push_back(setup.destinations.front());
   if (inst.kernel_rx_buf_size) options.receive_buffer = static_cast<int>(*inst.kernel_rx_buf_size);

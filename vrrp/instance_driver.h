@@ -31,8 +31,10 @@ namespace vigil::vrrp {
 struct DriverSetup {
   const config::VrrpInstance* config = nullptr;
   const config::GlobalDefs* global = nullptr;
-  int ifindex = 0;         // the instance's interface (0: unicast without interface)
-  core::IpAddress source;  // adverts' source address
+  // The interface adverts are sent and received on: the instance's, its VMAC, or with
+  // vmac_xmit_base the VMAC's base (0: unicast without interface).
+  int ifindex = 0;
+  core::IpAddress source;                     // adverts' source address
   std::vector<core::IpAddress> destinations;  // the group, or every unicast peer
   std::uint8_t ttl = 255;                     // unicast_ttl for unicast peers
   RawSocket* socket = nullptr;
