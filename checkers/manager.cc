@@ -14,6 +14,7 @@
 #include "checkers/file_check.h"
 #include "checkers/make_check.h"
 #include "core/logging.h"
+#include "parser/config/script_defaults.h"
 #include "parser/dump_json.h"
 
 namespace vigil::checkers {
@@ -203,7 +204,7 @@ void Manager::reload(const config::Lvs& lvs, const config::GlobalDefs& global,
   files_.reset();
   global_ = &global;
   context_.ssl = lvs.ssl ? &*lvs.ssl : nullptr;
-  context_.script_defaults = core::ScriptDefaults{global.script_user, global.script_group, {}};
+  context_.script_defaults = config::script_defaults(global);
   watch_files(lvs, track_files);
   populate(lvs, &previous);
   std::size_t left = 0;

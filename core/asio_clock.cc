@@ -1,5 +1,7 @@
 #include "core/asio_clock.h"
 
+#include <memory>
+
 #include <boost/asio/steady_timer.hpp>
 
 namespace vigil::core {
@@ -12,7 +14,12 @@ namespace {
 class AsioTimer final : public Timer {
  public:
   explicit AsioTimer(boost::asio::io_context& io) : timer_(io) {}
-  ~AsioTimer() override { timer_.cancel(); }
+  ~AsioTimer() override {
+    // A wait that has already completed is queued with success and cannot be cancelled: its
+    // handler still runs, after us. It must see that we are gone.
+    *alive_ = false;
+    timer_.cancel();
+  }
 
   void arm(Duration after, std::function<void()> callback) override {
     deadline_ = std::chrono::steady_clock::now() + after;
@@ -41,9 +48,9 @@ class AsioTimer final : public Timer {
     const std::uint64_t generation = ++generation_;
     waiting_ = true;
     timer_.expires_at(deadline_);
-    timer_.async_wait([this, generation](const boost::system::error_code& ec) {
-      // Aborted: cancelled, re-aimed or destroyed; `this` may be gone, so touch nothing.
-      if (ec || generation != generation_) return;
+    timer_.async_wait([this, generation, alive = alive_](const boost::system::error_code& ec) {
+      // Destroyed, cancelled or re-aimed: `this` may be gone, so touch nothing else.
+      if (!*alive || ec || generation != generation_) return;
       waiting_ = false;
       if (!armed_) return;
       if (std::chrono::steady_clock::now() < deadline_) {
@@ -56,6 +63,7 @@ class AsioTimer final : public Timer {
     });
   }
 
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   boost::asio::steady_timer timer_;
   std::function<void()> callback_;
   std::chrono::steady_clock::time_point deadline_{};

@@ -292,8 +292,9 @@ void ProcessRunner::on_grace_expired(RunId id) {
   ::kill(c.pid, SIGKILL);
 }
 
-void ProcessRunner::terminate_all(Duration grace) {
+void ProcessRunner::terminate_all(Duration grace, RunId spare_from) {
   for (auto& [id, child] : children_) {
+    if (id >= spare_from) continue;
     ::kill(-child->pid, SIGTERM);
     if (!child->timer) child->timer = clock_.make_timer();
     const RunId rid = id;

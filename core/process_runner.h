@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -130,7 +131,12 @@ class ProcessRunner final : public ProcessLauncher {
 
   // Shutdown (keepalived script_killall): SIGTERM to every child's process group now, SIGKILL
   // to those still alive after `grace`. Callbacks still run as the children are reaped.
-  void terminate_all(Duration grace = std::chrono::seconds(1));
+  // Children started at or after run id `spare_from` are left alone (the notify_stop scripts
+  // that shutdown itself starts, which have their own timeout).
+  void terminate_all(Duration grace = std::chrono::seconds(1),
+                     RunId spare_from = std::numeric_limits<RunId>::max());
+  // The id the next run() will get.
+  RunId next_id() const { return next_id_; }
 
   const ProcessRunnerStats& stats() const { return stats_; }
 

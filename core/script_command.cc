@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "core/logging.h"
+#include "core/script_security.h"
 
 namespace vigil::core {
 namespace {
@@ -85,26 +86,6 @@ void unescape(std::string_view text, std::size_t& i, std::string& out) {
   ++i;
 }
 
-bool executable_by(const struct stat& st, const Credentials& who) {
-  const mode_t m = st.st_mode;
-  if (who.uid == 0) return (m & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0;
-  if (who.uid == st.st_uid) return (m & S_IXUSR) != 0;
-  if (who.gid == st.st_gid) return (m & S_IXGRP) != 0;
-  return (m & S_IXOTH) != 0;
-}
-
-std::string search_path_or_default(const std::string& configured) {
-  if (!configured.empty()) return configured;
-  if (const char* p = std::getenv("PATH")) return p;
-  const std::size_t n = ::confstr(_CS_PATH, nullptr, 0);
-  std::string path(n, '\0');
-  if (n > 0) {
-    ::confstr(_CS_PATH, path.data(), n);
-    path.resize(n - 1);
-  }
-  return path;
-}
-
 }  // namespace
 
 std::optional<std::vector<std::string>> split_command(std::string_view text) {
@@ -176,7 +157,7 @@ std::optional<Credentials> script_identity(const std::string& user, const std::s
     return lookup_credentials(defaults.script_user, defaults.script_group);
   }
   // keepalived get_default_script_user: keepalived_script when it exists, else ourselves.
-  if (auto c = lookup_credentials("keepalived_script", "")) return c;
+  if (auto c = lookup_credentials(kDefaultScriptUser, "")) return c;
   return Credentials{::geteuid(), ::getegid()};
 }
 
@@ -189,6 +170,14 @@ std::optional<Command> make_script_command(std::string_view command_line, const 
   };
   auto words = split_command(command_line);
   if (!words) return set_error("cannot parse command '" + std::string(command_line) + "'");
+  if (defaults.script_security && user.empty() && defaults.script_user.empty() &&
+      !lookup_credentials(kDefaultScriptUser, "")) {
+    // keepalived: "Unable to set default user for scripts" and, with script security, the
+    // scripts that rely on the default user are not run.
+    return set_error(std::string("enable_script_security is set, no script_user is configured "
+                                 "and the default script user '") +
+                     kDefaultScriptUser + "' does not exist");
+  }
   auto who = script_identity(user, group, defaults);
   if (!who) {
     return set_error("unknown user or group '" + (user.empty() ? defaults.script_user : user) +
@@ -199,27 +188,24 @@ std::optional<Command> make_script_command(std::string_view command_line, const 
   if ((*words)[0].find('/') == std::string::npos) {
     // keepalived find_path: execvp-style search, done once; the first regular file the script's
     // user may execute wins.
-    const std::string path = search_path_or_default(defaults.search_path);
-    std::string found;
-    std::size_t start = 0;
-    while (start <= path.size()) {
-      std::size_t end = path.find(':', start);
-      if (end == std::string::npos) end = path.size();
-      const std::string dir = path.substr(start, end - start);
-      std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + (*words)[0];
-      struct stat st {};
-      if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && executable_by(st, *who)) {
-        found = std::move(candidate);
-        break;
-      }
-      start = end + 1;
-    }
-    if (found.empty()) return set_error("cannot find '" + (*words)[0] + "' in path");
+    const std::string path =
+        defaults.search_path.empty() ? default_search_path() : defaults.search_path;
+    std::optional<std::string> found = find_in_path((*words)[0], *who, path);
+    if (!found) return set_error("cannot find '" + (*words)[0] + "' in path");
     core::logger("process")->info(
         "WARNING - script `{}` resolved by path search to `{}`. Please "
         "specify full path.",
-        (*words)[0], found);
-    (*words)[0] = std::move(found);
+        (*words)[0], *found);
+    (*words)[0] = std::move(*found);
+  }
+  if (defaults.script_security) {
+    const ScriptInspection seen = inspect_program((*words)[0], *who);
+    if (seen.state == ScriptState::kInsecure) {
+      return set_error("Unsafe permissions found for script '" + (*words)[0] + "' ('" +
+                       seen.unsafe_path +
+                       "' can be modified by a non-root user) - disabling under "
+                       "enable_script_security");
+    }
   }
   cmd.argv = std::move(*words);
   return cmd;

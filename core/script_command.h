@@ -23,12 +23,19 @@ std::optional<std::vector<std::string>> split_command(std::string_view command);
 // getpwnam_r/getgrnam_r. nullopt when either is unknown.
 std::optional<Credentials> lookup_credentials(const std::string& user, const std::string& group);
 
+// keepalived's built-in default script user (used when it exists and no script_user is set).
+inline constexpr const char* kDefaultScriptUser = "keepalived_script";
+
 // The global script settings that decide who a script without its own `user` runs as.
 struct ScriptDefaults {
   std::string script_user;   // global_defs script_user; empty: keepalived_script, else ourselves
   std::string script_group;  // global_defs script_user's optional group
   // PATH used to resolve bare program names; empty: $PATH, else confstr(_CS_PATH).
   std::string search_path;
+  // global_defs enable_script_security: make_script_command refuses a script that would run
+  // with root privileges from a path a non-root user can modify, and a script without a user
+  // when neither script_user nor the keepalived_script user exists.
+  bool script_security = false;
 };
 
 // The identity a script runs as (keepalived notify_script_init / get_default_script_user): its
@@ -40,7 +47,9 @@ std::optional<Credentials> script_identity(const std::string& user, const std::s
 
 // Splits `command_line`, resolves a bare program name through the search path (keepalived
 // find_path: the first regular, executable file; it logs "Please specify full path") and the
-// identity. nullopt with `*error` set when the command cannot run.
+// identity. nullopt with `*error` set when the command cannot run, or when it must not under
+// `defaults.script_security` (keepalived: "Unsafe permissions found for script '...' -
+// disabling."). The check happens here, once per configuration load, as keepalived does it.
 std::optional<Command> make_script_command(std::string_view command_line, const std::string& user,
                                            const std::string& group, const ScriptDefaults& defaults,
                                            std::string* error = nullptr);

@@ -14,12 +14,16 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include "core/asio_clock.h"
 #include "core/logging.h"
 #include "daemon/config_check.h"
 #include "daemon/control_server.h"
+#include "daemon/dump_files.h"
+#include "daemon/lifecycle.h"
 #include "daemon/pid_file.h"
 #include "daemon/reload.h"
 #include "daemon/services.h"
+#include "daemon/systemd_notify.h"
 #include "parser/dump_json.h"
 
 namespace vigil::daemon {
@@ -83,6 +87,12 @@ bool daemonize(std::string& error) {
   return true;
 }
 
+// systemd's STATUS= line: what runs.
+std::string running_status(const config::Config& c) {
+  return "Running " + std::to_string(c.vrrp.instances.size()) + " VRRP instance(s), " +
+         std::to_string(c.lvs.virtual_servers.size()) + " virtual server(s) from " + c.source_file;
+}
+
 }  // namespace
 
 int run_daemon(const Options& options) {
@@ -126,29 +136,65 @@ int run_daemon(const Options& options) {
         parsed.diagnostics.error_count(), options.config_file);
   }
 
+  SystemdEnvironment systemd_env = take_systemd_environment();
+  if (!systemd_env.notify_socket.empty() && !options.dont_fork) {
+    log->warn("NOTIFY_SOCKET is set but vigild forked: systemd's Type=notify needs --dont-fork");
+  }
+
   boost::asio::io_context io;
   // Signals first: a SIGTERM during start-up is handled once the loop runs.
   boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
   boost::asio::signal_set hup(io, SIGHUP);
   auto running = std::make_shared<const config::Config>(std::move(parsed.config));
   Services services(io, options);
-  if (!services.start(running, error)) {
-    services.stop();
-    pid_file.release();
-    return fail("cannot start: " + error);
-  }
-  Reloader reloader(options, services, started);
+  core::AsioClock clock(io);
+  Lifecycle lifecycle(services.processes(), clock);
+  SystemdNotifier systemd(io, std::move(systemd_env));
+  // The one reload path of SIGHUP and the control socket; it holds the running configuration.
+  Reloader reloader(options, services, running, started);
+  reloader.set_hooks(Reloader::Hooks{
+      [&] { return lifecycle.started(); },
+      [&] { systemd.reloading("Reloading " + options.config_file); },
+      [&](const ReloadRecord& r) {
+        const std::string status = running_status(*reloader.config());
+        systemd.ready(r.applied
+                          ? status
+                          : "Reload refused (errors in " + options.config_file + "); " + status);
+      }});
   ControlServer control(io, options, services, reloader,
                         DaemonStatus{VIGIL_VERSION, static_cast<int>(::getpid()),
                                      running->global.router_id.value_or(host_name()), started});
-  control.start();
+  DumpSignals dumps(io, [&](bool with_checkers) {
+    return take_snapshot(reloader.config(), services.vrrp(), services.checkers(), with_checkers);
+  });
+  std::string start_error;
+  bool stopping = false;
+  // startup_script first (waited for on the loop), then the subsystems, then READY=1.
+  lifecycle.run_startup(running->global, [&] {
+    if (!services.start(reloader.config(), start_error)) {
+      stopping = true;
+      services.stop();
+      io.stop();
+      return;
+    }
+    control.start();
+    systemd.ready(running_status(*reloader.config()));
+  });
   stop_signals.async_wait([&](const boost::system::error_code& ec, int signo) {
-    if (ec) return;
+    if (ec || stopping) return;
+    stopping = true;
     log->info("Stopping on signal {}", signo);
+    systemd.stopping("Stopping");
     hup.cancel();
     control.stop();
+    dumps.stop();
+    lifecycle.abandon_startup();
+    // Masters send priority 0 and release their VIPs, notify_stop scripts run and are waited
+    // for, then shutdown_script; then the loop ends.
     services.stop();
-    io.stop();
+    lifecycle.run_shutdown(
+        reloader.config()->global, [&] { return services.processes().running(); },
+        [&] { io.stop(); });
   });
   // SIGHUP: parse the whole new file first; on any error keep the running configuration.
   std::function<void()> wait_hup = [&] {
@@ -159,7 +205,12 @@ int run_daemon(const Options& options) {
     });
   };
   wait_hup();
+  systemd.start_watchdog();
   io.run();
+  if (!start_error.empty()) {
+    pid_file.release();
+    return fail("cannot start: " + start_error);
+  }
 
   pid_file.release();
   log->info("Stopped");

@@ -8,8 +8,12 @@
 
 namespace vigil::daemon {
 
-Reloader::Reloader(const Options& options, Services& services, WallTime loaded)
-    : options_(options), services_(services), parse_options_(parse_options_for(options)) {
+Reloader::Reloader(const Options& options, Services& services,
+                   std::shared_ptr<const config::Config> running, WallTime loaded)
+    : options_(options),
+      services_(services),
+      running_(std::move(running)),
+      parse_options_(parse_options_for(options)) {
   status_.file = options.config_file;
   status_.loaded_at = loaded;
 }
@@ -38,6 +42,7 @@ ReloadRecord Reloader::check() const {
 ReloadRecord Reloader::reload(std::string_view trigger) {
   auto log = core::logger("daemon");
   log->info("Reloading configuration {} ({})", options_.config_file, trigger);
+  if (hooks_.begin) hooks_.begin();
   parser::ParseResult next;
   ReloadRecord r = parse(trigger, next);
   log_diagnostics(next, *log);
@@ -46,13 +51,15 @@ ReloadRecord Reloader::reload(std::string_view trigger) {
                next.diagnostics.error_count(), options_.config_file);
     ++status_.reloads_refused;
   } else {
-    services_.reload(std::make_shared<const config::Config>(std::move(next.config)));
+    running_ = std::make_shared<const config::Config>(std::move(next.config));
+    if (!hooks_.applies || hooks_.applies()) services_.reload(running_);
     log->info("Reloaded configuration {}", options_.config_file);
     r.applied = true;
     status_.loaded_at = r.at;
     ++status_.reloads_applied;
   }
   status_.last_reload = r;
+  if (hooks_.end) hooks_.end(r);
   return r;
 }
 

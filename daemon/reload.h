@@ -5,6 +5,7 @@
 // otherwise hand the new one to the subsystems (Services::reload applies the difference). The
 // result of the last reload and the running configuration's load time are kept for status.
 
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -18,8 +19,19 @@ class Services;
 
 class Reloader {
  public:
-  // `loaded` is when the running configuration (already given to `services`) was read.
-  Reloader(const Options& options, Services& services, WallTime loaded);
+  // What the host adds around a reload: `applies` says whether the subsystems run yet (before
+  // that a valid file only replaces the configuration they will start with); `begin` and `end`
+  // frame every attempt (systemd's RELOADING=1 / READY=1).
+  struct Hooks {
+    std::function<bool()> applies;
+    std::function<void()> begin;
+    std::function<void(const ReloadRecord&)> end;
+  };
+
+  // `running` is the configuration read at start, `loaded` when it was read.
+  Reloader(const Options& options, Services& services,
+           std::shared_ptr<const config::Config> running, WallTime loaded);
+  void set_hooks(Hooks hooks) { hooks_ = std::move(hooks); }
 
   // Parses the configuration file and applies it when it has no errors. Runs on the event loop.
   ReloadRecord reload(std::string_view trigger);
@@ -28,12 +40,16 @@ class Reloader {
   ReloadRecord check() const;
 
   const ConfigStatus& status() const { return status_; }
+  // The running configuration: the last one that parsed without errors.
+  const std::shared_ptr<const config::Config>& config() const { return running_; }
 
  private:
   ReloadRecord parse(std::string_view trigger, parser::ParseResult& result) const;
 
   const Options& options_;
   Services& services_;
+  std::shared_ptr<const config::Config> running_;
+  Hooks hooks_;
   parser::ParseOptions parse_options_;
   ConfigStatus status_;
 };

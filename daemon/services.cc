@@ -4,6 +4,7 @@
 
 #include "core/logging.h"
 #include "core/script_command.h"
+#include "parser/config/script_defaults.h"
 #include "parser/dump_json.h"
 
 namespace vigil::daemon {
@@ -22,8 +23,7 @@ bool Services::start(std::shared_ptr<const config::Config> config, std::string& 
   config_ = std::move(config);
   vrrp_config_ = config_;
   auto log = core::logger("daemon");
-  const core::ScriptDefaults defaults{
-      config_->global.script_user, config_->global.script_group, {}};
+  const core::ScriptDefaults defaults = config::script_defaults(config_->global);
   for (const auto& problem : notifier_.configure(*config_, defaults)) log->warn("{}", problem);
 
   // -P: VRRP only; keepalived's checker child is not started.
@@ -75,12 +75,9 @@ void Services::start_ipvs() {
 }
 
 void Services::start_checkers() {
-  notifier_.set_script_defaults(
-      core::ScriptDefaults{config_->global.script_user, config_->global.script_group, {}});
-  checkers::CheckContext context{
-      io_, processes_,
-      core::ScriptDefaults{config_->global.script_user, config_->global.script_group, {}},
-      config_->lvs.ssl ? &*config_->lvs.ssl : nullptr};
+  notifier_.set_script_defaults(config::script_defaults(config_->global));
+  checkers::CheckContext context{io_, processes_, config::script_defaults(config_->global),
+                                 config_->lvs.ssl ? &*config_->lvs.ssl : nullptr};
   checkers::Manager::Listener listener;
   listener.event = [this](const config::VirtualServer& vs, const checkers::HealthEvent& e) {
     on_health_event(vs, e);
@@ -128,6 +125,19 @@ void Services::on_health_event(const config::VirtualServer& vs, const checkers::
   }
 }
 
+namespace {
+
+// The JSON of the vrrp section only: the whole file's JSON (every real server) costs seconds at
+// keepalived issue #2318's size (36,800 real servers), with the loop and VRRP stalled.
+nlohmann::json vrrp_json(const config::Config& c) {
+  config::Config only;
+  only.global = c.global;
+  only.vrrp = c.vrrp;
+  return parser::config_to_json(only)["vrrp"];
+}
+
+}  // namespace
+
 void Services::reload(std::shared_ptr<const config::Config> next) {
   auto log = core::logger("daemon");
   previous_config_ = std::move(config_);
@@ -141,8 +151,7 @@ void Services::reload(std::shared_ptr<const config::Config> next) {
       start_checkers();
     }
   }
-  if (vrrp_running_ &&
-      parser::config_to_json(*config_)["vrrp"] != parser::config_to_json(*vrrp_config_)["vrrp"]) {
+  if (vrrp_running_ && vrrp_json(*config_) != vrrp_json(*vrrp_config_)) {
     log->warn(
         "the VRRP instances keep the configuration they started with: live reload of VRRP "
         "instances is not implemented yet (restart vigild to apply the vrrp_* changes)");
@@ -150,6 +159,10 @@ void Services::reload(std::shared_ptr<const config::Config> next) {
 }
 
 void Services::stop() {
+  // In-flight probes, track scripts and notify scripts are stopped below; what the shutdown
+  // itself starts (notify_stop, omega's notify_down) is spared, has its own timeout, and the
+  // daemon waits for it before the shutdown_script (keepalived does the same).
+  const core::RunId shutdown_scripts = processes_.next_id();
   if (checkers_) checkers_->stop();
   if (syncer_) syncer_->stop(!options_.dont_release_ipvs);
   if (vrrp_running_) {
@@ -158,7 +171,7 @@ void Services::stop() {
   }
   if (sync_daemon_) sync_daemon_->stop();
   notifier_.close_fifos();
-  processes_.terminate_all();
+  processes_.terminate_all(std::chrono::seconds(1), shutdown_scripts);
 }
 
 }  // namespace vigil::daemon

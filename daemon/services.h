@@ -38,9 +38,12 @@ class Services {
   // VRRP instances keep the configuration they started with (said in the log when it differs).
   void reload(std::shared_ptr<const config::Config> next);
   // SIGTERM: masters send priority 0 and release their addresses (unless -V), notify_stop runs,
-  // children are stopped. The loop may then stop.
+  // the other children are stopped. The loop must run until processes().running() is 0 (or a
+  // bound) for the notify_stop scripts to finish.
   void stop();
 
+  // Every script runs through this launcher (the startup and shutdown scripts too).
+  core::ProcessRunner& processes() { return processes_; }
   const vrrp::Engine& vrrp() const { return engine_; }
   const checkers::Manager* checkers() const { return checkers_.get(); }
   const ipvs::Syncer* ipvs() const { return syncer_.get(); }

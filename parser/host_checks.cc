@@ -22,9 +22,7 @@
 //    quorum or startup script is silently not run (exit 0).
 #include "parser/host_checks.h"
 
-#include <grp.h>
 #include <net/if.h>
-#include <pwd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -36,7 +34,7 @@
 #include <utility>
 #include <vector>
 
-#include "parser/script_security.h"
+#include "core/script_security.h"
 
 namespace vigil::parser {
 namespace {
@@ -100,29 +98,6 @@ bool check_interfaces(const HostReferences& refs, Diagnostics& diag) {
 
 // ---- script users ---------------------------------------------------------------------------
 
-std::optional<ScriptIdentity> lookup_identity(const std::string& user, const std::string& group) {
-  long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-  std::vector<char> buf(size > 0 ? static_cast<std::size_t>(size) : 16384);
-  struct passwd pwd {};
-  struct passwd* found = nullptr;
-  if (::getpwnam_r(user.c_str(), &pwd, buf.data(), buf.size(), &found) != 0 || found == nullptr) {
-    return std::nullopt;
-  }
-  ScriptIdentity id{pwd.pw_uid, pwd.pw_gid};
-  if (!group.empty()) {
-    long gsize = ::sysconf(_SC_GETGR_R_SIZE_MAX);
-    std::vector<char> gbuf(gsize > 0 ? static_cast<std::size_t>(gsize) : 16384);
-    struct group grp {};
-    struct group* gfound = nullptr;
-    if (::getgrnam_r(group.c_str(), &grp, gbuf.data(), gbuf.size(), &gfound) != 0 ||
-        gfound == nullptr) {
-      return std::nullopt;
-    }
-    id.gid = grp.gr_gid;
-  }
-  return id;
-}
-
 // "user [group]" as the binders record a per-script `user` override.
 std::pair<std::string, std::string> split_user(std::string_view text) {
   std::size_t b = text.find_first_not_of(" \t");
@@ -164,7 +139,8 @@ class ScriptChecker {
   ScriptChecker(const HostCheckSettings& settings, Diagnostics& diag)
       : settings_(settings),
         diag_(diag),
-        search_path_(settings.search_path.empty() ? default_search_path() : settings.search_path) {
+        search_path_(settings.search_path.empty() ? core::default_search_path()
+                                                  : settings.search_path) {
     // A configured script_user is checked even without scripts; the default user is looked up
     // only when a script needs it, so a configuration without scripts never loads the NSS
     // modules (libnss_systemd and friends stay out of the daemon's memory).
@@ -175,17 +151,17 @@ class ScriptChecker {
   // as checking its scripts.
   void check(const ScriptReference& s, bool vrrp_checked, bool checker_checked) {
     const Side side = side_of(s.kind);
-    std::optional<ScriptIdentity> who = identity_for(s);
+    std::optional<core::Credentials> who = identity_for(s);
     if (!who) return;
     if (side == Side::kVrrp && !vrrp_checked) return;
     if (side == Side::kChecker && !checker_checked) return;
     if (side == Side::kBoth && !vrrp_checked && !checker_checked) return;
-    ScriptInspection r = inspect_script(s.command, *who, search_path_);
-    const std::string shown = "'" + program_of(s.command) + "'";
+    core::ScriptInspection r = core::inspect_script(s.command, *who, search_path_);
+    const std::string shown = "'" + core::program_of(s.command) + "'";
     switch (r.state) {
-      case ScriptState::kNotAScript:
+      case core::ScriptState::kNotAScript:
         return;
-      case ScriptState::kMissing:
+      case core::ScriptState::kMissing:
         if (s.kind == ScriptKind::kTrack) {
           diag_.error(s.location, "script " + shown + " of " + s.what +
                                       " not found or not accessible; the tracker is disabled");
@@ -194,16 +170,16 @@ class ScriptChecker {
                "script " + shown + " of " + s.what + " not found; it will fail when run");
         }
         return;
-      case ScriptState::kNotExecutable:
+      case core::ScriptState::kNotExecutable:
         note(diag_, s.location,
              "script " + shown + " of " + s.what + " is not executable by the user it runs as");
         count(s, false);
         return;
-      case ScriptState::kUnprivileged:
-      case ScriptState::kSecure:
+      case core::ScriptState::kUnprivileged:
+      case core::ScriptState::kSecure:
         count(s, false);
         return;
-      case ScriptState::kInsecure:
+      case core::ScriptState::kInsecure:
         count(s, true);
         if (!settings_.script_security) return;
         if (s.kind == ScriptKind::kTrack) {
@@ -237,7 +213,7 @@ class ScriptChecker {
   void resolve_default_identity() {
     default_resolved_ = true;
     if (!settings_.script_user.empty()) {
-      default_identity_ = lookup_identity(settings_.script_user, settings_.script_group);
+      default_identity_ = core::lookup_credentials(settings_.script_user, settings_.script_group);
       if (!default_identity_) {
         diag_.error(settings_.script_user_location,
                     "'script_user': unknown user or group '" + settings_.script_user +
@@ -246,18 +222,18 @@ class ScriptChecker {
       }
       return;
     }
-    default_identity_ = lookup_identity(settings_.default_user, "");
+    default_identity_ = core::lookup_credentials(settings_.default_user, "");
     // Without script security keepalived falls back to root quietly; with it, the missing
     // default user makes every script that relies on it unusable (reported per script).
-    if (!default_identity_ && !settings_.script_security) default_identity_ = ScriptIdentity{};
+    if (!default_identity_ && !settings_.script_security) default_identity_ = core::Credentials{};
   }
 
-  std::optional<ScriptIdentity> identity_for(const ScriptReference& s) {
+  std::optional<core::Credentials> identity_for(const ScriptReference& s) {
     if (!s.user.empty()) {
       auto [user, group] = split_user(s.user);
       // Binders may copy the global script_user into the reference; it was reported once.
       if (user == settings_.script_user && !default_identity_) return std::nullopt;
-      auto id = lookup_identity(user, group);
+      auto id = core::lookup_credentials(user, group);
       if (!id) diag_.error(s.location, "unknown user or group '" + s.user + "' for " + s.what);
       return id;
     }
@@ -274,7 +250,7 @@ class ScriptChecker {
   void count(const ScriptReference& s, bool insecure) {
     if (counted_++ == 0) {
       first_location_ = s.location;
-      first_what_ = "'" + program_of(s.command) + "' of " + s.what;
+      first_what_ = "'" + core::program_of(s.command) + "' of " + s.what;
     }
     if (insecure) ++insecure_;
   }
@@ -282,7 +258,7 @@ class ScriptChecker {
   const HostCheckSettings& settings_;
   Diagnostics& diag_;
   std::string search_path_;
-  std::optional<ScriptIdentity> default_identity_;
+  std::optional<core::Credentials> default_identity_;
   bool default_resolved_ = false;
   std::size_t counted_ = 0;
   std::size_t insecure_ = 0;

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "core/script_command.h"
 #include "parser/binder.h"
 #include "parser/config/config.h"
 
@@ -25,7 +26,7 @@ struct HostCheckSettings {
   // Likewise the checker process and virtual_server.
   bool has_virtual_servers = true;
   std::string search_path;  // PATH for bare program names; empty: the environment's
-  std::string default_user = "keepalived_script";  // keepalived's built-in default script user
+  std::string default_user = core::kDefaultScriptUser;  // keepalived's built-in default
 };
 
 bool check_host(const HostReferences& refs, const HostCheckSettings& settings, Diagnostics& diag);

@@ -17,6 +17,12 @@ packages=(
   # tests: promtool checks the Prometheus metrics; headless Chromium loads the status page
   # (tests/integration/status.sh)
   prometheus chromium chromium-driver
+  # tests: IPVS in Debian's kernel under qemu (tests/integration/vm/; the kernel package itself
+  # is fetched there with apt-get download and cached in /var/cache/vigil-vm)
+  qemu-system-x86 busybox-static cpio kmod xz-utils ipvsadm
+  # packaging: cpack -G DEB with dpkg-shlibdeps, inspected with dpkg-deb (package_deb test);
+  # systemd-analyze verifies the unit
+  dpkg-dev file systemd
 )
 
 missing=()

@@ -8,6 +8,7 @@
 
 #include "core/logging.h"
 #include "core/script_command.h"
+#include "parser/config/script_defaults.h"
 #include "vrrp/announce_socket.h"
 #include "vrrp/instance_config.h"
 
@@ -83,7 +84,7 @@ bool Engine::start(const config::Config& config, std::string& error) {
   build_sync_groups(config);
 
   // Tracked scripts and files that some instance uses.
-  const core::ScriptDefaults defaults{global.script_user, global.script_group, {}};
+  const core::ScriptDefaults defaults = config::script_defaults(global);
   for (const auto& script : config.vrrp.scripts) {
     bool used = false;
     for (const auto& d : drivers_) used = used || d->tracker().tracks_script(script.name);
@@ -93,6 +94,7 @@ bool Engine::start(const config::Config& config, std::string& error) {
       scripts_->add(std::move(*spec));
     } else {
       log().warn("Disabling track script {}: {}", script.name, why);
+      for (auto& d : drivers_) d->tracker().forget_script(script.name);
     }
   }
   for (const auto& file : config.vrrp.track_files) {

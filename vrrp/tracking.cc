@@ -86,6 +86,10 @@ void Tracker::track_interface(const std::string& name, TrackWeight w) {
 
 void Tracker::track_file(const std::string& name, TrackWeight w) { files_.push_back({name, w, 0}); }
 
+void Tracker::forget_script(std::string_view name) {
+  std::erase_if(scripts_, [&](const auto& s) { return s.name == name; });
+}
+
 bool Tracker::script_status(std::string_view name, ScriptStatus status) {
   const Verdict before = verdict();
   for (auto& s : scripts_) {

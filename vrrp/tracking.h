@@ -91,6 +91,10 @@ class Tracker {
   void track_interface(const std::string& name, TrackWeight w);
   void track_file(const std::string& name, TrackWeight w);
 
+  // A script keepalived disables at start-up (not found, or refused by enable_script_security)
+  // is no longer tracked: it neither holds the instance in INIT nor adds a weight.
+  void forget_script(std::string_view name);
+
   // Updates. Each returns true when verdict() changed; unknown names are ignored (false).
   bool script_status(std::string_view name, ScriptStatus status);
   bool interface_state(std::string_view name, bool up);

@@ -220,6 +220,26 @@ TEST_F(ProcessRunnerTest, CountsRunningChildrenAndTerminatesAll) {
   EXPECT_EQ(runner_.running(), 0u);
 }
 
+TEST_F(ProcessRunnerTest, TerminateAllSparesChildrenStartedFromAGivenRun) {
+  // Shutdown: in-flight scripts are stopped, the notify_stop scripts it starts itself are not.
+  std::vector<ProcessResult> old_results;
+  std::vector<ProcessResult> new_results;
+  Command sleeper;
+  sleeper.argv = {"/bin/sleep", "30"};
+  runner_.run(sleeper, {}, [&](const ProcessResult& r) { old_results.push_back(r); });
+  const RunId spare_from = runner_.next_id();
+  Command quick;
+  quick.argv = {"/bin/sh", "-c", "sleep 0.2; exit 3"};
+  runner_.run(quick, {}, [&](const ProcessResult& r) { new_results.push_back(r); });
+  runner_.terminate_all(5s, spare_from);
+  drive([&] { return old_results.size() == 1 && new_results.size() == 1; });
+  ASSERT_EQ(old_results.size(), 1u);
+  ASSERT_EQ(new_results.size(), 1u);
+  EXPECT_EQ(old_results[0].kind, ExitKind::kSignaled);
+  EXPECT_EQ(new_results[0].kind, ExitKind::kExited);
+  EXPECT_EQ(new_results[0].exit_status, 3);
+}
+
 TEST(ProcessRunnerLifetime, DestructorKillsAndReapsChildren) {
   boost::asio::io_context io;
   AsioClock clock(io);

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <string>
 
-#include "parser/script_security.h"
+#include "tests/common/temp_dir.h"
 
 namespace vigil::parser {
 namespace {
@@ -55,27 +55,7 @@ std::vector<std::string> shown(const Diagnostics& d) {
   return out;
 }
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/vigil-host-checks-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string file(const std::string& name, mode_t mode) const {
-    std::string p = path_ + "/" + name;
-    std::ofstream(p) << "#!/bin/sh\nexit 0\n";
-    ::chmod(p.c_str(), mode);
-    return p;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using vigil::test_support::TempDir;
 
 TEST(HostChecks, MissingInterfaceIsAnErrorPerReference) {
   HostReferences refs;
@@ -281,32 +261,6 @@ TEST(HostChecks, UnknownScriptUserIsAnError) {
   EXPECT_EQ(shown(d), (std::vector<std::string>{"host.conf:2:5: error: 'script_user': unknown "
                                                 "user or group 'vigil-test-no-such-user' on this "
                                                 "host"}));
-}
-
-TEST(ScriptSecurity, ProgramOfHonoursQuotes) {
-  EXPECT_EQ(program_of("killall -0 sshd"), "killall");
-  EXPECT_EQ(program_of("  '/opt/my script' a b"), "/opt/my script");
-  EXPECT_EQ(program_of("\"/x\""), "/x");
-  EXPECT_EQ(program_of(""), "");
-}
-
-TEST(ScriptSecurity, SymlinksAreResolvedBeforeTheOwnershipWalk) {
-  TempDir dir;
-  ::chmod(dir.path().c_str(), 0777);
-  const std::string link = dir.path() + "/link";
-  ASSERT_EQ(::symlink("/bin/true", link.c_str()), 0);
-  ScriptInspection r = inspect_script(link, ScriptIdentity{}, "/usr/bin:/bin");
-  EXPECT_EQ(r.state, ScriptState::kSecure);
-  EXPECT_EQ(r.program.find(dir.path()), std::string::npos);
-}
-
-TEST(ScriptSecurity, StickyWorldWritableDirectoryIsSafe) {
-  // /tmp itself (sticky) is fine; a root-owned directory below it decides.
-  if (::geteuid() != 0) GTEST_SKIP() << "needs root-owned files";
-  TempDir dir;
-  ::chmod(dir.path().c_str(), 0755);
-  ScriptInspection r = inspect_script(dir.file("ok.sh", 0755), ScriptIdentity{}, "");
-  EXPECT_EQ(r.state, ScriptState::kSecure);
 }
 
 }  // namespace

@@ -135,6 +135,22 @@ TEST(Tracker, ObjectsSayWhatEachDoesToThePriority) {
   EXPECT_EQ(t.fault_reasons(), std::vector<std::string>{"script gate"});
 }
 
+TEST(Tracker, ForgottenScriptNeitherHoldsNorWeighs) {
+  // keepalived "Disabling track script chk ...": a script that cannot run (missing, or refused
+  // by enable_script_security) is dropped from tracking; the instance starts without it.
+  Tracker t(100);
+  t.track_script("chk", {0, false});
+  t.track_script("weighted", {20, false});
+  t.script_status("weighted", S::kUp);
+  EXPECT_TRUE(t.verdict().pending);
+  EXPECT_EQ(t.verdict().priority, 120);
+  t.forget_script("chk");
+  t.forget_script("weighted");
+  EXPECT_FALSE(t.verdict().pending);
+  EXPECT_EQ(t.verdict().priority, 100);
+  EXPECT_FALSE(t.tracks_script("chk"));
+}
+
 TEST(Tracker, WeightZeroReverseFaultsWhileUp) {
   Tracker t(100);
   t.track_script("chk", {0, true});

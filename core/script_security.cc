@@ -1,4 +1,4 @@
-#include "parser/script_security.h"
+#include "core/script_security.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,21 +8,11 @@
 #include <optional>
 #include <vector>
 
-namespace vigil::parser {
+namespace vigil::core {
 namespace {
 
-// keepalived's is_executable(): root may run anything with any execute bit; otherwise the
-// owner, group and other bits apply in the usual order.
-bool is_executable(const struct stat& st, const ScriptIdentity& who) {
-  const mode_t m = st.st_mode;
-  if (who.uid == 0) return (m & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0;
-  if (who.uid == st.st_uid) return (m & S_IXUSR) != 0;
-  if (who.gid == st.st_gid) return (m & S_IXGRP) != 0;
-  return (m & S_IXOTH) != 0;
-}
-
 // Root privileges: run as uid or gid 0, or a set-uid/set-gid root file.
-bool runs_privileged(const struct stat& st, const ScriptIdentity& who) {
+bool runs_privileged(const struct stat& st, const Credentials& who) {
   if (who.uid == 0 || who.gid == 0) return true;
   if (st.st_uid == 0 && (st.st_mode & S_IXUSR) && (st.st_mode & S_ISUID)) return true;
   return st.st_gid == 0 && (st.st_mode & S_IXGRP) && (st.st_mode & S_ISGID);
@@ -45,10 +35,18 @@ std::optional<std::string> real_path(const std::string& path) {
   return std::string(buf);
 }
 
-// execvp-style search of `search_path` for a regular file `who` may execute (keepalived's
-// find_path, itself modelled on glibc's __execvpe).
-std::optional<std::string> search(const std::string& name, const ScriptIdentity& who,
-                                  std::string_view search_path) {
+}  // namespace
+
+bool executable_by(const struct stat& st, const Credentials& who) {
+  const mode_t m = st.st_mode;
+  if (who.uid == 0) return (m & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0;
+  if (who.uid == st.st_uid) return (m & S_IXUSR) != 0;
+  if (who.gid == st.st_gid) return (m & S_IXGRP) != 0;
+  return (m & S_IXOTH) != 0;
+}
+
+std::optional<std::string> find_in_path(const std::string& name, const Credentials& who,
+                                        std::string_view search_path) {
   std::size_t start = 0;
   while (start <= search_path.size()) {
     std::size_t end = search_path.find(':', start);
@@ -56,15 +54,13 @@ std::optional<std::string> search(const std::string& name, const ScriptIdentity&
     std::string dir(search_path.substr(start, end - start));
     std::string candidate = dir.empty() ? name : dir + "/" + name;
     struct stat st {};
-    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && is_executable(st, who)) {
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && executable_by(st, who)) {
       return candidate;
     }
     start = end + 1;
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 std::string program_of(std::string_view command) {
   std::size_t i = command.find_first_not_of(" \t");
@@ -90,7 +86,7 @@ std::string default_search_path() {
   return out;
 }
 
-ScriptInspection inspect_script(std::string_view command, const ScriptIdentity& who,
+ScriptInspection inspect_script(std::string_view command, const Credentials& who,
                                 std::string_view search_path) {
   ScriptInspection out;
   // keepalived 2.2.7 skips `</dev/tcp/...`-style commands: `<`, optional blanks, then `/`.
@@ -104,12 +100,21 @@ ScriptInspection inspect_script(std::string_view command, const ScriptIdentity& 
   std::string program = program_of(command);
   out.program = program;
   if (program.empty()) return out;  // kMissing
+  bool searched = false;
   if (program.find('/') == std::string::npos) {
-    auto found = search(program, who, search_path);
+    auto found = find_in_path(program, who, search_path);
     if (!found) return out;
     program = *found;
-    out.from_path_search = true;
+    searched = true;
   }
+  out = inspect_program(program, who);
+  out.from_path_search = searched;
+  return out;
+}
+
+ScriptInspection inspect_program(const std::string& program, const Credentials& who) {
+  ScriptInspection out;
+  out.program = program;
   // Symlinks are followed before the ownership walk: /bin/true on a merged-/usr system is
   // checked as /usr/bin/true (measured: a link in a world-writable directory to a root-owned
   // binary is accepted under enable_script_security).
@@ -117,7 +122,7 @@ ScriptInspection inspect_script(std::string_view command, const ScriptIdentity& 
   struct stat st {};
   if (!resolved || ::stat(resolved->c_str(), &st) != 0) return out;
   out.program = *resolved;
-  if (!is_executable(st, who)) {
+  if (!executable_by(st, who)) {
     out.state = ScriptState::kNotExecutable;
     return out;
   }
@@ -150,4 +155,4 @@ ScriptInspection inspect_script(std::string_view command, const ScriptIdentity& 
   return out;
 }
 
-}  // namespace vigil::parser
+}  // namespace vigil::core
