@@ -55,21 +55,16 @@ cpu_ns() {
   done
   echo "$t"
 }
-hwm_kb() {
+# sum_kb HOST FILE FIELD: FIELD (kB) of /proc/PID/FILE summed over HOST's processes.
+sum_kb() {
   local m=0 p
   for p in $(ip netns pids "$(lab_ns "$1")"); do
-    m=$((m + $(awk '/VmHWM/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)))
+    m=$((m + $(awk -v f="$3:" '$1 == f {print $2}' "/proc/$p/$2" 2>/dev/null || echo 0)))
   done
   echo "$m"
 }
-
-pss_kb() {
-  local m=0 p
-  for p in $(ip netns pids "$(lab_ns "$1")"); do
-    m=$((m + $(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)))
-  done
-  echo "$m"
-}
+hwm_kb() { sum_kb "$1" status VmHWM; }
+pss_kb() { sum_kb "$1" smaps_rollup Pss; }
 
 measure() {  # measure IMPL N -> "cpu_m cpu_b hwm_m hwm_b pss_m pss_b"
   local impl=$1 n=$2 h
