@@ -200,6 +200,14 @@ TEST(VrrpInstance, ReportsAcceptedMastersToItsSyncGroup) {
   EXPECT_EQ(hooks.masters_heard, 1);
 }
 
+// Still BACKUP one microsecond before `at`, MASTER at `at`.
+void expect_takeover_at(core::SimulatedClock& clock, const Instance& instance, core::TimePoint at) {
+  clock.run_until(at - std::chrono::microseconds(1));
+  EXPECT_EQ(instance.state(), State::kBackup);
+  clock.run_until(at);
+  EXPECT_EQ(instance.state(), State::kMaster);
+}
+
 // The Master_Down_Timer runs from the advert's arrival (the kernel's receive timestamp), not from
 // the moment the loop handled it: RFC 5798 6.4.2 resets the timer when the advert is received.
 TEST(VrrpInstance, MasterDownTimerRunsFromTheKernelReceiveTime) {
@@ -214,10 +222,7 @@ TEST(VrrpInstance, MasterDownTimerRunsFromTheKernelReceiveTime) {
   p.datagram.received_at = arrived;
   instance.receive(p.datagram);
   // RFC 3768: 3 * 1 s + (256 - 100) / 256 s = 3 609 375 us after the arrival.
-  clock.run_until(arrived + std::chrono::microseconds(3'609'374));
-  EXPECT_EQ(instance.state(), State::kBackup);
-  clock.run_until(arrived + std::chrono::microseconds(3'609'375));
-  EXPECT_EQ(instance.state(), State::kMaster);
+  expect_takeover_at(clock, instance, arrived + std::chrono::microseconds(3'609'375));
 }
 
 // A priority 0 advert: Skew_Time from its arrival.
@@ -231,10 +236,7 @@ TEST(VrrpInstance, SkewTimerRunsFromTheKernelReceiveTime) {
   const core::TimePoint arrived = clock.now() - std::chrono::microseconds(250);
   p.datagram.received_at = arrived;
   instance.receive(p.datagram);
-  clock.run_until(arrived + std::chrono::microseconds(609'374));
-  EXPECT_EQ(instance.state(), State::kBackup);
-  clock.run_until(arrived + std::chrono::microseconds(609'375));
-  EXPECT_EQ(instance.state(), State::kMaster);
+  expect_takeover_at(clock, instance, arrived + std::chrono::microseconds(609'375));
 }
 
 // A receive time is trusted back to one Master_Adver_Interval at most (a wall clock stepped
@@ -250,10 +252,7 @@ TEST(VrrpInstance, ReceiveTimeIsBoundedToOneAdvertIntervalAndNow) {
   old.datagram.received_at = clock.now() - std::chrono::seconds(30);
   const core::TimePoint bounded = clock.now() - std::chrono::seconds(1);
   instance.receive(old.datagram);
-  clock.run_until(bounded + std::chrono::microseconds(3'609'374));
-  EXPECT_EQ(instance.state(), State::kBackup);
-  clock.run_until(bounded + std::chrono::microseconds(3'609'375));
-  EXPECT_EQ(instance.state(), State::kMaster);
+  expect_takeover_at(clock, instance, bounded + std::chrono::microseconds(3'609'375));
 
   Instance later(c, clock, hooks);
   later.start();
@@ -261,10 +260,7 @@ TEST(VrrpInstance, ReceiveTimeIsBoundedToOneAdvertIntervalAndNow) {
   future.datagram.received_at = clock.now() + std::chrono::seconds(30);
   const core::TimePoint now = clock.now();
   later.receive(future.datagram);
-  clock.run_until(now + std::chrono::microseconds(3'609'374));
-  EXPECT_EQ(later.state(), State::kBackup);
-  clock.run_until(now + std::chrono::microseconds(3'609'375));
-  EXPECT_EQ(later.state(), State::kMaster);
+  expect_takeover_at(clock, later, now + std::chrono::microseconds(3'609'375));
 }
 
 // On a takeover the advert goes out and the addresses are installed and announced before the
