@@ -118,6 +118,21 @@ std::error_code FileWatcher::add(const std::string& name, const std::string& pat
   return {};
 }
 
+void FileWatcher::remove(std::string_view name) {
+  for (auto it = files_.begin(); it != files_.end();) {
+    if (it->name != name) {
+      ++it;
+      continue;
+    }
+    const int wd = it->wd;
+    it = files_.erase(it);
+    // One watch per directory, shared by the files in it (inotify returns the same descriptor).
+    const bool shared =
+        std::any_of(files_.begin(), files_.end(), [wd](const File& f) { return f.wd == wd; });
+    if (!shared && inotify_fd_ >= 0) ::inotify_rm_watch(inotify_fd_, wd);
+  }
+}
+
 long FileWatcher::value(std::string_view name) const {
   for (const auto& f : files_) {
     if (f.name == name) return f.value;

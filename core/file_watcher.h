@@ -47,6 +47,8 @@ class FileWatcher {
   // Watches `path` as track_file `name` and reads its value now. The directory must exist
   // (keepalived: "Track file directory for %s does not exist - removing"); the file need not.
   std::error_code add(const std::string& name, const std::string& path);
+  // Stops watching `name` (a reload that no longer tracks it, or tracks another path).
+  void remove(std::string_view name);
   // The last value read (0 for unknown names).
   long value(std::string_view name) const;
 

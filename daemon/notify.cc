@@ -146,9 +146,11 @@ NotifyScripts resolve_all(const T& x, const core::ScriptDefaults& defaults,
 
 }  // namespace
 
-std::vector<std::string> Notifier::configure(const config::Config& config,
-                                             const core::ScriptDefaults& defaults) {
+std::vector<std::string> Notifier::configure_scripts(const config::Config& config,
+                                                     const core::ScriptDefaults& defaults) {
   std::vector<std::string> problems;
+  instances_.clear();
+  groups_.clear();
   for (const auto& i : config.vrrp.instances) {
     NotifyScripts s = resolve_all(i, defaults, problems);
     s.master_rx_lower_pri = resolve(i.notify_master_rx_lower_pri, defaults,
@@ -159,6 +161,12 @@ std::vector<std::string> Notifier::configure(const config::Config& config,
   for (const auto& g : config.vrrp.sync_groups) {
     set_group_scripts(g.name, resolve_all(g, defaults, problems));
   }
+  return problems;
+}
+
+std::vector<std::string> Notifier::configure(const config::Config& config,
+                                             const core::ScriptDefaults& defaults) {
+  std::vector<std::string> problems = configure_scripts(config, defaults);
   // keepalived notify_fifo_open: the global FIFO first, then vrrp_notify_fifo; each FIFO's
   // script starts before the FIFO is opened, with the FIFO name as its last word.
   defaults_ = defaults;
@@ -256,6 +264,19 @@ void Notifier::instance_state(const std::string& name, std::string_view state, i
       core::Command c = *s->generic;
       c.argv = generic_notify_argv(c.argv, NotifyTarget::kInstance, name, state, priority);
       run(c, stopping);
+    }
+  }
+  write_fifos(notify_fifo_line(NotifyTarget::kInstance, name, state, priority), FifoScope::kVrrp);
+}
+
+void Notifier::instance_removed(const std::string& name, bool deleted, int priority) {
+  const std::string_view state = deleted ? "DELETED" : "FAULT";
+  if (const NotifyScripts* s = find(instances_, name)) {
+    if (deleted && s->deleted) run(*s->deleted, false);
+    if (s->generic) {
+      core::Command c = *s->generic;
+      c.argv = generic_notify_argv(c.argv, NotifyTarget::kInstance, name, state, priority);
+      run(c, false);
     }
   }
   write_fifos(notify_fifo_line(NotifyTarget::kInstance, name, state, priority), FifoScope::kVrrp);

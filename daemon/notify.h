@@ -117,6 +117,10 @@ class Notifier {
   // as keepalived disables them. Returns the problems found, one line each.
   std::vector<std::string> configure(const config::Config& config,
                                      const core::ScriptDefaults& defaults);
+  // The instance and sync group scripts alone, replacing the previous ones (reload; the FIFOs
+  // stay as they are). Returns the problems found.
+  std::vector<std::string> configure_scripts(const config::Config& config,
+                                             const core::ScriptDefaults& defaults);
 
   // Direct registration (tests, reload).
   void set_instance_scripts(const std::string& name, NotifyScripts scripts);
@@ -127,6 +131,10 @@ class Notifier {
   // An instance entered `state` ("MASTER", "BACKUP", "FAULT", "STOP" or "DELETED") with
   // effective priority `priority`.
   void instance_state(const std::string& name, std::string_view state, int priority);
+  // A reload removed the instance. keepalived notifies FAULT without running notify_fault, or
+  // with `notify_deleted` (`deleted`) DELETED and notify_deleted's script; the generic notify
+  // script and the FIFOs get that state.
+  void instance_removed(const std::string& name, bool deleted, int priority);
   // A sync group entered `state`.
   void group_state(const std::string& name, std::string_view state);
   // notify_priority_changes: the FIFO gets MASTER_PRIORITY or BACKUP_PRIORITY.

@@ -5,7 +5,6 @@
 #include "core/logging.h"
 #include "core/script_command.h"
 #include "parser/config/script_defaults.h"
-#include "parser/dump_json.h"
 
 namespace vigil::daemon {
 
@@ -30,21 +29,35 @@ bool Services::start(std::shared_ptr<const config::Config> config, std::string& 
   if (!options_.vrrp_only && !config_->lvs.virtual_servers.empty()) start_checkers();
   // -C: checkers only; keepalived's VRRP child is not started.
   if (options_.check_only || config_->vrrp.instances.empty()) return true;
-  if (config_->global.lvs_sync_daemon) {
+  return start_vrrp(error);
+}
+
+bool Services::start_vrrp(std::string& error) {
+  vrrp_config_ = config_;
+  // (A start that failed at an earlier reload may have made it already.)
+  const bool new_sync_daemon = config_->global.lvs_sync_daemon && !sync_daemon_;
+  if (new_sync_daemon) {
+    // lvs_sync_daemon keeps the settings it started with (its instance name is copied too:
+    // a reload replaces vrrp_config_).
+    sync_daemon_instance_ = config_->global.lvs_sync_daemon->instance;
     sync_daemon_ = std::make_unique<ipvs::SyncDaemonControl>(
-        ipvs_kernel(), *vrrp_config_->global.lvs_sync_daemon, ipvs::sync_id_of(*vrrp_config_));
+        ipvs_kernel(), *config_->global.lvs_sync_daemon, ipvs::sync_id_of(*config_));
   }
   engine_.set_state_listener([this](const vrrp::Instance& instance, vrrp::State, vrrp::State to) {
     notifier_.instance_state(instance.name(), vrrp::state_name(to),
                              instance.machine().effective_priority());
-    if (sync_daemon_ && instance.name() == vrrp_config_->global.lvs_sync_daemon->instance) {
+    if (sync_daemon_ && instance.name() == sync_daemon_instance_) {
       sync_daemon_->set_master(to == vrrp::State::kMaster);
     }
+  });
+  engine_.set_removed_listener([this](const vrrp::Instance& instance, bool deleted) {
+    notifier_.instance_removed(instance.name(), deleted, instance.machine().effective_priority());
+    if (sync_daemon_ && instance.name() == sync_daemon_instance_) sync_daemon_->set_master(false);
   });
   engine_.set_group_listener([this](const vrrp::SyncGroup& group, vrrp::State to) {
     notifier_.group_state(group.name(), vrrp::state_name(to));
   });
-  if (sync_daemon_) sync_daemon_->start();
+  if (new_sync_daemon) sync_daemon_->start();
   if (!engine_.start(*config_, error)) return false;
   vrrp_running_ = true;
   return true;
@@ -125,19 +138,6 @@ void Services::on_health_event(const config::VirtualServer& vs, const checkers::
   }
 }
 
-namespace {
-
-// The JSON of the vrrp section only: the whole file's JSON (every real server) costs seconds at
-// keepalived issue #2318's size (36,800 real servers), with the loop and VRRP stalled.
-nlohmann::json vrrp_json(const config::Config& c) {
-  config::Config only;
-  only.global = c.global;
-  only.vrrp = c.vrrp;
-  return parser::config_to_json(only)["vrrp"];
-}
-
-}  // namespace
-
 void Services::reload(std::shared_ptr<const config::Config> next) {
   auto log = core::logger("daemon");
   previous_config_ = std::move(config_);
@@ -151,11 +151,28 @@ void Services::reload(std::shared_ptr<const config::Config> next) {
       start_checkers();
     }
   }
-  if (vrrp_running_ && vrrp_json(*config_) != vrrp_json(*vrrp_config_)) {
-    log->warn(
-        "the VRRP instances keep the configuration they started with: live reload of VRRP "
-        "instances is not implemented yet (restart vigild to apply the vrrp_* changes)");
+  if (options_.check_only) return;
+  // VRRP: matched instances keep their state (vrrp/reload_plan.h). The notifier takes the new
+  // scripts once the removed instances have been reported with their old ones.
+  const core::ScriptDefaults defaults = config::script_defaults(config_->global);
+  auto new_scripts = [&] {
+    for (const auto& problem : notifier_.configure_scripts(*config_, defaults)) {
+      log->warn("{}", problem);
+    }
+  };
+  if (!vrrp_running_) {
+    if (config_->vrrp.instances.empty()) return;
+    new_scripts();
+    std::string error;
+    if (!start_vrrp(error)) log->error("cannot start the VRRP instances: {}", error);
+    return;
   }
+  std::string error;
+  if (!engine_.reload(*config_, error, new_scripts)) {
+    log->error("VRRP reload refused, the instances keep running as they are: {}", error);
+    return;
+  }
+  vrrp_config_ = config_;
 }
 
 void Services::stop() {

@@ -34,8 +34,8 @@ class Services {
   // with `error` when a subsystem cannot start; nothing is left running then.
   bool start(std::shared_ptr<const config::Config> config, std::string& error);
   // SIGHUP with a validated configuration: the health checkers and the IPVS table follow it
-  // by difference (unchanged checkers keep their state; only changed IPVS entries are touched).
-  // VRRP instances keep the configuration they started with (said in the log when it differs).
+  // by difference (unchanged checkers keep their state; only changed IPVS entries are touched),
+  // and so do the VRRP instances (vrrp::Engine::reload: matched instances keep their state).
   void reload(std::shared_ptr<const config::Config> next);
   // SIGTERM: masters send priority 0 and release their addresses (unless -V), notify_stop runs,
   // the other children are stopped. The loop must run until processes().running() is 0 (or a
@@ -61,7 +61,8 @@ class Services {
   std::shared_ptr<const config::Config> config_;
   // The configuration before the last reload: probes it started may still be unwinding.
   std::shared_ptr<const config::Config> previous_config_;
-  // The configuration the VRRP engine and the notifier run with.
+  // The configuration the VRRP engine and the notifier run with: the latest one the engine
+  // accepted (it holds pointers into it).
   std::shared_ptr<const config::Config> vrrp_config_;
   std::unique_ptr<checkers::Manager> checkers_;
   // The IPVS table runs with the checkers (keepalived's checker child programs it).
@@ -69,8 +70,10 @@ class Services {
   std::unique_ptr<ipvs::Syncer> syncer_;
   // lvs_sync_daemon follows its VRRP instance (keepalived's VRRP child drives it).
   std::unique_ptr<ipvs::SyncDaemonControl> sync_daemon_;
+  std::string sync_daemon_instance_;
   bool vrrp_running_ = false;
 
+  bool start_vrrp(std::string& error);
   ipvs::NetlinkKernel& ipvs_kernel();
   void start_checkers();
   void start_ipvs();

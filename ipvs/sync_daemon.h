@@ -36,7 +36,7 @@ class SyncDaemonControl {
   void halt(SyncDaemon::Role role, bool& running);
 
   Kernel& kernel_;
-  const config::LvsSyncDaemon& settings_;
+  const config::LvsSyncDaemon settings_;  // a copy: a reload replaces the configuration
   std::uint32_t sync_id_;
   bool master_ = false;
   bool backup_ = false;

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "core/logging.h"
+#include "vrrp/reload_plan.h"
 
 namespace vigil::vrrp {
 
@@ -561,18 +562,21 @@ core::NlMsgPtr build_rule_message(const config::Rule& r, bool add, std::string& 
 struct AddressSet::AddressEntry {
   config::VirtualAddress cfg;
   bool installed = false;
+  bool fresh = false;  // brought in by reconfigure(), not yet added
 };
 
 struct AddressSet::RouteEntry {
   config::Route cfg;
   std::string error;  // set when the route cannot be expressed; never installed then
   bool installed = false;
+  bool fresh = false;
 };
 
 struct AddressSet::RuleEntry {
   config::Rule cfg;
   std::string error;
   bool installed = false;
+  bool fresh = false;
 };
 
 AddressSet::AddressSet(core::NetlinkSocket& nl, InterfaceTable& interfaces,
@@ -583,55 +587,62 @@ AddressSet::AddressSet(core::NetlinkSocket& nl, InterfaceTable& interfaces,
       interfaces_(interfaces),
       name_(std::move(instance_name)),
       default_interface_(std::move(default_interface)) {
-  auto log = core::logger("vrrp");
-  for (auto& a : addresses) {
-    if (a.use_vmac) {
-      warn_unsupported({"use_vmac on an address"}, address_text(a, dev_of(a.dev)));
-    }
-    interfaces_.add_managed(a.address.address);
-    AddressEntry e;
-    e.cfg = std::move(a);
-    addresses_.push_back(std::move(e));
-  }
-  // Build every route and rule once now, so that what cannot be expressed is reported at start
-  // (once) rather than at each takeover.
-  for (auto& r : routes) {
-    RouteEntry e;
-    e.cfg = std::move(r);
-    std::vector<std::string> unsupported;
-    std::vector<int> hops(e.cfg.nexthops.size(), 0);
-    if (!build_route_message(e.cfg, 0, hops, true, e.error, unsupported)) {
-      log->error("({}) virtual route {} cannot be installed: {}", name_, route_text(e.cfg),
-                 e.error);
-    }
-    warn_unsupported(unsupported, "route " + route_text(e.cfg));
-    routes_.push_back(std::move(e));
-  }
-  for (auto& r : rules) {
-    RuleEntry e;
-    e.cfg = std::move(r);
-    std::vector<std::string> unsupported;
-    if (!build_rule_message(e.cfg, true, e.error, unsupported)) {
-      log->error("({}) virtual rule {} cannot be installed: {}", name_, rule_text(e.cfg), e.error);
-    }
-    warn_unsupported(unsupported, "rule " + rule_text(e.cfg));
-    rules_.push_back(std::move(e));
-  }
+  for (auto& a : addresses) addresses_.push_back(make_entry(std::move(a)));
+  for (auto& r : routes) routes_.push_back(make_entry(std::move(r)));
+  for (auto& r : rules) rules_.push_back(make_entry(std::move(r)));
   address_sub_ =
       interfaces_.on_address([this](const Interface& itf, const core::AddressInfo& a,
                                     bool removed) { on_address_event(itf, a, removed); });
+}
+
+AddressSet::AddressEntry AddressSet::make_entry(config::VirtualAddress a) {
+  if (a.use_vmac) warn_unsupported({"use_vmac on an address"}, address_text(a, dev_of(a.dev)));
+  interfaces_.add_managed(a.address.address);
+  AddressEntry e;
+  e.cfg = std::move(a);
+  return e;
+}
+
+// Every route and rule is built once when configured, so that what cannot be expressed is
+// reported then (once) rather than at each takeover.
+AddressSet::RouteEntry AddressSet::make_entry(config::Route r) {
+  RouteEntry e;
+  e.cfg = std::move(r);
+  std::vector<std::string> unsupported;
+  std::vector<int> hops(e.cfg.nexthops.size(), 0);
+  if (!build_route_message(e.cfg, 0, hops, true, e.error, unsupported)) {
+    core::logger("vrrp")->error("({}) virtual route {} cannot be installed: {}", name_,
+                                route_text(e.cfg), e.error);
+  }
+  warn_unsupported(unsupported, "route " + route_text(e.cfg));
+  return e;
+}
+
+AddressSet::RuleEntry AddressSet::make_entry(config::Rule r) {
+  RuleEntry e;
+  e.cfg = std::move(r);
+  std::vector<std::string> unsupported;
+  if (!build_rule_message(e.cfg, true, e.error, unsupported)) {
+    core::logger("vrrp")->error("({}) virtual rule {} cannot be installed: {}", name_,
+                                rule_text(e.cfg), e.error);
+  }
+  warn_unsupported(unsupported, "rule " + rule_text(e.cfg));
+  return e;
+}
+
+std::vector<config::VirtualAddress> AddressSet::addresses_of(const config::VrrpInstance& inst) {
+  std::vector<config::VirtualAddress> addresses = inst.virtual_ipaddress;
+  addresses.insert(addresses.end(), inst.virtual_ipaddress_excluded.begin(),
+                   inst.virtual_ipaddress_excluded.end());
+  return addresses;
 }
 
 std::unique_ptr<AddressSet> AddressSet::for_instance(core::NetlinkSocket& nl,
                                                      InterfaceTable& interfaces,
                                                      const config::VrrpInstance& inst,
                                                      std::string default_interface) {
-  std::vector<config::VirtualAddress> addresses = inst.virtual_ipaddress;
-  addresses.insert(addresses.end(), inst.virtual_ipaddress_excluded.begin(),
-                   inst.virtual_ipaddress_excluded.end());
   return std::make_unique<AddressSet>(nl, interfaces, inst.name, std::move(default_interface),
-                                      std::move(addresses), inst.virtual_routes,
-                                      inst.virtual_rules);
+                                      addresses_of(inst), inst.virtual_routes, inst.virtual_rules);
 }
 
 AddressSet::~AddressSet() {
@@ -798,9 +809,18 @@ std::error_code AddressSet::install() {
   auto keep = [&first](std::error_code ec) {
     if (ec && !first) first = ec;
   };
-  for (auto& e : addresses_) keep(add_address(e, false));
-  for (auto& e : routes_) keep(add_route(e));
-  for (auto& e : rules_) keep(add_rule(e));
+  for (auto& e : addresses_) {
+    e.fresh = false;
+    keep(add_address(e, false));
+  }
+  for (auto& e : routes_) {
+    e.fresh = false;
+    keep(add_route(e));
+  }
+  for (auto& e : rules_) {
+    e.fresh = false;
+    keep(add_rule(e));
+  }
   return first;
 }
 
@@ -832,6 +852,133 @@ void AddressSet::on_address_event(const Interface& itf, const core::AddressInfo&
     }
     add_address(e, true);
   }
+}
+
+namespace {
+
+// The body of a netlink request: what the kernel is asked to hold, every option included.
+std::string request_body(const core::NlMsgPtr& msg) {
+  if (!msg) return "?";
+  nlmsghdr* h = nlmsg_hdr(msg.get());
+  return std::string(static_cast<const char*>(nlmsg_data(h)),
+                     static_cast<std::size_t>(nlmsg_datalen(h)));
+}
+
+}  // namespace
+
+// Keys that are equal exactly when two configured items put the same thing on the system: the
+// add request built for the interfaces as they are now, with the device names (two missing
+// devices both resolve to 0).
+std::string AddressSet::key_of(const config::VirtualAddress& a) const {
+  const std::string& dev = dev_of(a.dev);
+  return dev + '\n' + request_body(build_address_message(a, resolve(dev), true));
+}
+
+std::string AddressSet::key_of(const config::Route& r) const {
+  std::string devs = r.dev;
+  std::vector<int> hops;
+  for (const auto& nh : r.nexthops) {
+    devs += ' ' + nh.dev;
+    hops.push_back(nh.dev.empty() ? 0 : resolve(nh.dev));
+  }
+  std::string error;
+  std::vector<std::string> unsupported;
+  auto msg =
+      build_route_message(r, r.dev.empty() ? 0 : resolve(r.dev), hops, true, error, unsupported);
+  if (!msg) return "unusable " + route_text(r);
+  return devs + '\n' + request_body(msg);
+}
+
+std::string AddressSet::key_of(const config::Rule& r) const {
+  std::string error;
+  std::vector<std::string> unsupported;
+  auto msg = build_rule_message(r, true, error, unsupported);
+  if (!msg) return "unusable " + rule_text(r);
+  return request_body(msg);
+}
+
+namespace {
+
+// Applies a KeyedDiff to one list of entries: kept entries take the new configuration (options
+// that do not reach the kernel, such as no_track, may have changed) and keep their installed
+// flag; dropped entries are handed to `drop`; new ones are appended as fresh, in the new order.
+template <typename Entry, typename Cfg, typename Key, typename Make, typename Drop>
+void reconcile(std::vector<Entry>& entries, std::vector<Cfg> next, Key key, Make make, Drop drop) {
+  std::vector<std::string> before;
+  before.reserve(entries.size());
+  for (const auto& e : entries) before.push_back(key(e.cfg));
+  std::vector<std::string> after;
+  after.reserve(next.size());
+  for (const auto& c : next) after.push_back(key(c));
+  const KeyedDiff diff = diff_by_key(before, after);
+  for (std::size_t i : diff.removed) drop(entries[i]);
+  std::vector<std::optional<Entry>> placed(next.size());
+  for (const auto& [from, to] : diff.kept) {
+    Entry e = std::move(entries[from]);
+    e.cfg = std::move(next[to]);
+    placed[to] = std::move(e);
+  }
+  for (std::size_t to : diff.added) {
+    Entry e = make(std::move(next[to]));
+    e.fresh = true;
+    placed[to] = std::move(e);
+  }
+  entries.clear();
+  for (auto& p : placed) entries.push_back(std::move(*p));
+}
+
+}  // namespace
+
+void AddressSet::reconfigure(std::vector<config::VirtualAddress> addresses,
+                             std::vector<config::Route> routes, std::vector<config::Rule> rules) {
+  auto log = core::logger("vrrp");
+  // Removal in the order remove() uses: rules, routes, then addresses.
+  reconcile(
+      rules_, std::move(rules), [this](const config::Rule& r) { return key_of(r); },
+      [this](config::Rule r) { return make_entry(std::move(r)); },
+      [&](RuleEntry& e) {
+        if (installed_) remove_rule(e, false);
+        log->info("({}) virtual rule {} no longer configured", name_, rule_text(e.cfg));
+      });
+  reconcile(
+      routes_, std::move(routes), [this](const config::Route& r) { return key_of(r); },
+      [this](config::Route r) { return make_entry(std::move(r)); },
+      [&](RouteEntry& e) {
+        if (installed_) remove_route(e, false);
+        log->info("({}) virtual route {} no longer configured", name_, route_text(e.cfg));
+      });
+  reconcile(
+      addresses_, std::move(addresses),
+      [this](const config::VirtualAddress& a) { return key_of(a); },
+      [this](config::VirtualAddress a) { return make_entry(std::move(a)); },
+      [&](AddressEntry& e) {
+        if (installed_) remove_address(e, false);
+        interfaces_.remove_managed(e.cfg.address.address);
+        // keepalived: "(VI_1) ip address 10.0.0.3/24 dev eth0, no longer exist".
+        log->info("({}) ip address {} no longer configured", name_,
+                  address_text(e.cfg, dev_of(e.cfg.dev)));
+      });
+}
+
+std::vector<AddressSet::Vip> AddressSet::add_new() {
+  std::vector<Vip> added;
+  for (auto& e : addresses_) {
+    if (!e.fresh) continue;
+    e.fresh = false;
+    if (!installed_) continue;
+    if (!add_address(e, false)) added.push_back({e.cfg.address.address, dev_of(e.cfg.dev)});
+  }
+  for (auto& e : routes_) {
+    if (!e.fresh) continue;
+    e.fresh = false;
+    if (installed_) add_route(e);
+  }
+  for (auto& e : rules_) {
+    if (!e.fresh) continue;
+    e.fresh = false;
+    if (installed_) add_rule(e);
+  }
+  return added;
 }
 
 std::vector<AddressSet::Item> AddressSet::items() const {

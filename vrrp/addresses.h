@@ -78,6 +78,8 @@ class AddressSet {
   AddressSet(core::NetlinkSocket& nl, InterfaceTable& interfaces, std::string instance_name,
              std::string default_interface, std::vector<config::VirtualAddress> addresses,
              std::vector<config::Route> routes, std::vector<config::Rule> rules);
+  // virtual_ipaddress followed by virtual_ipaddress_excluded.
+  static std::vector<config::VirtualAddress> addresses_of(const config::VrrpInstance& inst);
   // virtual_ipaddress + virtual_ipaddress_excluded + virtual_routes + virtual_rules of `inst`.
   static std::unique_ptr<AddressSet> for_instance(core::NetlinkSocket& nl,
                                                   InterfaceTable& interfaces,
@@ -95,14 +97,25 @@ class AddressSet {
   // Start-up: removes every configured item, whoever added it; absent items are not errors.
   void remove_stale();
 
-  bool installed() const { return installed_; }
-  std::vector<Item> items() const;
-
+  // SIGHUP reload of the instance: the configured items become these. Items in both lists (the
+  // same netlink request, so every option counts) stay as they are on the system. While
+  // installed, items no longer configured are removed now and new ones wait for add_new(), so
+  // that the engine can let every instance drop what it loses before any adds what it gains (a
+  // VIP that moves between two masters survives the reload).
+  void reconfigure(std::vector<config::VirtualAddress> addresses, std::vector<config::Route> routes,
+                   std::vector<config::Rule> rules);
   // The VIPs (for gratuitous ARP / unsolicited NA) with the interface each one is on.
   struct Vip {
     core::IpAddress address;
     std::string dev;
   };
+  // Adds, while installed, what reconfigure() brought in; returns the VIPs among them (to be
+  // announced). Not installed: nothing to do, they go on with the next install().
+  std::vector<Vip> add_new();
+
+  bool installed() const { return installed_; }
+  std::vector<Item> items() const;
+
   std::vector<Vip> vips() const;
 
   const Stats& stats() const { return stats_; }
@@ -112,6 +125,12 @@ class AddressSet {
   struct RouteEntry;
   struct RuleEntry;
 
+  AddressEntry make_entry(config::VirtualAddress a);
+  RouteEntry make_entry(config::Route r);
+  RuleEntry make_entry(config::Rule r);
+  std::string key_of(const config::VirtualAddress& a) const;
+  std::string key_of(const config::Route& r) const;
+  std::string key_of(const config::Rule& r) const;
   std::error_code add_address(AddressEntry& e, bool restoring);
   std::error_code remove_address(AddressEntry& e, bool force);
   std::error_code add_route(RouteEntry& e);

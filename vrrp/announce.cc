@@ -155,10 +155,9 @@ Announcer::Announcer(core::Clock& clock, AnnouncePacer& pacer, AnnounceSettings 
 
 Announcer::~Announcer() { stop(); }
 
-void Announcer::start(const std::vector<AnnounceTarget>& targets) {
-  stop();
-  frames_.clear();
-  frames_.reserve(targets.size());
+std::vector<Announcer::Frame> Announcer::frames_for(const std::vector<AnnounceTarget>& targets) {
+  std::vector<Frame> frames;
+  frames.reserve(targets.size());
   for (const AnnounceTarget& t : targets) {
     Frame f;
     f.ifindex = t.ifindex;
@@ -172,8 +171,14 @@ void Announcer::start(const std::vector<AnnounceTarget>& targets) {
       f.kind = AnnouncePacer::Kind::kNa;
       f.bytes.assign(bytes.begin(), bytes.end());
     }
-    frames_.push_back(std::move(f));
+    frames.push_back(std::move(f));
   }
+  return frames;
+}
+
+void Announcer::start(const std::vector<AnnounceTarget>& targets) {
+  stop();
+  frames_ = frames_for(targets);
   active_ = true;
   log()->debug("({}) Sending/queueing gratuitous ARPs and unsolicited NAs for {} address(es)",
                name_, frames_.size());
@@ -200,6 +205,33 @@ void Announcer::arm_extra_if() {
     }
     arm_extra_if();
   });
+}
+
+void Announcer::set_settings(const AnnounceSettings& settings) {
+  const bool refresh_changed = settings.refresh != settings_.refresh;
+  const bool extra_if_changed = settings.extra_if != settings_.extra_if;
+  settings_ = settings;
+  if (!active_) return;
+  if (refresh_changed) {
+    refresh_->cancel();
+    arm_refresh();
+  }
+  if (extra_if_changed) {
+    extra_if_->cancel();
+    arm_extra_if();
+  }
+}
+
+void Announcer::update_targets(const std::vector<AnnounceTarget>& targets,
+                               const std::vector<AnnounceTarget>& added) {
+  if (!active_) return;
+  frames_ = frames_for(targets);
+  if (!extra_if_->armed()) arm_extra_if();  // the first address on an extra interface
+  if (added.empty()) return;
+  log()->debug("({}) Sending/queueing gratuitous ARPs and unsolicited NAs for {} new address(es)",
+               name_, added.size());
+  ++stats_.bursts;
+  send_rounds(frames_for(added), settings_.repeat);
 }
 
 void Announcer::arm_refresh() {
@@ -230,8 +262,12 @@ void Announcer::stop() {
 void Announcer::burst(std::uint32_t rounds) {
   if (!active_ || frames_.empty() || rounds == 0) return;
   ++stats_.bursts;
+  send_rounds(frames_, rounds);
+}
+
+void Announcer::send_rounds(const std::vector<Frame>& frames, std::uint32_t rounds) {
   for (std::uint32_t r = 0; r < rounds; ++r) {
-    for (const Frame& f : frames_) {
+    for (const Frame& f : frames) {
       pacer_.submit(this, f.ifindex, f.kind, f.bytes);
       // A sender fake (or a future sender) may stop us from inside the call.
       if (!active_) return;

@@ -153,8 +153,15 @@ class Announcer {
   void stop();
   bool active() const { return active_; }
 
-  // Reload: applies to bursts scheduled from now on.
-  void set_settings(const AnnounceSettings& settings) { settings_ = settings; }
+  // Reload: applies to bursts scheduled from now on; a changed garp_master_refresh restarts the
+  // refresh timer.
+  void set_settings(const AnnounceSettings& settings);
+  // Reload while master: the instance's addresses are now `targets`, of which `added` are new.
+  // Only the new ones are announced, with one burst of garp_master_repeat rounds (keepalived
+  // re-announces every VIP of the instance, once, without the delayed second burst); later
+  // refresh and lower-priority bursts cover the whole new list. Inactive: nothing is sent.
+  void update_targets(const std::vector<AnnounceTarget>& targets,
+                      const std::vector<AnnounceTarget>& added);
   const AnnounceSettings& settings() const { return settings_; }
   const AnnounceStats& stats() const { return stats_; }
 
@@ -167,7 +174,9 @@ class Announcer {
     bool extra_if = false;
   };
 
+  static std::vector<Frame> frames_for(const std::vector<AnnounceTarget>& targets);
   void burst(std::uint32_t rounds);
+  void send_rounds(const std::vector<Frame>& frames, std::uint32_t rounds);
   void arm_extra_if();
   void record(AnnouncePacer::Kind kind, const std::error_code& result);
   void arm_refresh();

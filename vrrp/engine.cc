@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <set>
 #include <span>
 
 #include <spdlog/spdlog.h>
@@ -44,31 +45,42 @@ std::vector<const InstanceDriver*> Engine::drivers() const {
 
 bool Engine::start(const config::Config& config, std::string& error) {
   config_ = &config;
-  if (config.vrrp.instances.empty()) return true;
-  if (auto ec = netlink_.open()) {
-    error = "netlink: " + ec.message();
-    return false;
+  if (config.vrrp.instances.empty() || started_) return true;
+  // A start that failed halfway (the daemon may try again at a reload) keeps what it opened.
+  if (!netlink_.is_open()) {
+    if (auto ec = netlink_.open()) {
+      error = "netlink: " + ec.message();
+      return false;
+    }
   }
-  interfaces_ = std::make_unique<InterfaceTable>(io_, netlink_);
-  if (auto ec = interfaces_->start()) {
-    error = "reading interfaces: " + ec.message();
-    return false;
+  if (!interfaces_) {
+    auto interfaces = std::make_unique<InterfaceTable>(io_, netlink_);
+    if (auto ec = interfaces->start()) {
+      error = "reading interfaces: " + ec.message();
+      return false;
+    }
+    interfaces_ = std::move(interfaces);
   }
-  std::error_code ec;
-  auto sender = PacketSocketSender::open(ec);
-  if (!sender) {
-    error = "packet socket for gratuitous ARP/NA: " + ec.message();
-    return false;
+  if (!frame_sender_) {
+    std::error_code ec;
+    auto sender = PacketSocketSender::open(ec);
+    if (!sender) {
+      error = "packet socket for gratuitous ARP/NA: " + ec.message();
+      return false;
+    }
+    frame_sender_ = std::move(sender);
   }
-  frame_sender_ = std::move(sender);
   const auto& global = config.global;
   pacer_ = std::make_unique<AnnouncePacer>(
       clock_, *frame_sender_, PacingIntervals{global.vrrp_garp_interval, global.vrrp_gna_interval});
   scripts_ = std::make_unique<ScriptScheduler>(
       launcher_, clock_,
       [this](const std::string& name, ScriptStatus status) { on_script(name, status); });
-  files_ = std::make_unique<core::FileWatcher>(
-      io_, [this](const std::string& name, long value) { on_file(name, value); });
+  if (!files_) {
+    files_ = std::make_unique<core::FileWatcher>(
+        io_, [this](const std::string& name, long value) { on_file(name, value); });
+  }
+  watched_files_.clear();
 
   for (const auto& inst : config.vrrp.instances) {
     if (!create_instance(inst, error)) {
@@ -82,45 +94,12 @@ bool Engine::start(const config::Config& config, std::string& error) {
   }
 
   build_sync_groups(config);
-
-  // Tracked scripts and files that some instance uses.
-  const core::ScriptDefaults defaults = config::script_defaults(global);
-  for (const auto& script : config.vrrp.scripts) {
-    bool used = false;
-    for (const auto& d : drivers_) used = used || d->tracker().tracks_script(script.name);
-    if (!used) continue;
-    std::string why;
-    if (auto spec = make_track_script_spec(script, defaults, &why)) {
-      scripts_->add(std::move(*spec));
-    } else {
-      log().warn("Disabling track script {}: {}", script.name, why);
-      for (auto& d : drivers_) d->tracker().forget_script(script.name);
-    }
-  }
-  for (const auto& file : config.vrrp.track_files) {
-    bool used = false;
-    for (const auto& d : drivers_) used = used || d->tracker().tracks_file(file.name);
-    if (!used) continue;
-    if (file.init_file)
-      core::initialise_track_file(file.file, file.init_value, file.init_overwrite);
-    if (auto e = files_->add(file.name, file.file)) {
-      log().warn("track_file {}: cannot watch {}: {}", file.name, file.file, e.message());
-    }
-    for (auto& d : drivers_) d->tracker().file_value(file.name, files_->value(file.name));
-  }
-  // Interface states as they are now; changes come from the monitor.
-  for (auto& d : drivers_) {
-    for (const auto& [index, itf] : interfaces_->all()) {
-      d->tracker().interface_state(itf.name, itf.up());
-    }
-  }
+  sync_scripts_and_files(config);
+  for (auto& d : drivers_) seed_tracker(*d);
   link_subscription_ = interfaces_->on_link(
       [this](const Interface& itf, const LinkChange& change) { on_link(itf, change); });
 
-  for (auto& [key, entry] : sockets_) {
-    SocketEntry* e = &entry;
-    entry.socket->start([this, e](const ReceivedPacket& p) { on_packet(*e, p); });
-  }
+  start_sockets();
   for (auto& d : drivers_) d->addresses().remove_stale();
   propagate_group_faults();
   for (auto& d : drivers_) d->start();
@@ -129,17 +108,84 @@ bool Engine::start(const config::Config& config, std::string& error) {
   return true;
 }
 
+// The source of our adverts: unicast_src_ip / mcast_src_ip, else the interface's primary IPv4
+// address or its IPv6 link-local address (keepalived vrrp_complete_instance). With use_vmac the
+// base interface's (the VMAC never has an address of its own).
+bool Engine::find_source(const config::VrrpInstance& inst, core::IpAddress& source,
+                         std::string& error) const {
+  if (inst.unicast_src_ip) {
+    source = *inst.unicast_src_ip;
+    return true;
+  }
+  if (inst.mcast_src_ip) {
+    source = *inst.mcast_src_ip;
+    return true;
+  }
+  if (inst.interface.empty()) {
+    error = "no interface and no unicast_src_ip";
+    return false;
+  }
+  const Interface* itf = interfaces_->find(inst.interface);
+  if (itf == nullptr) {
+    error = "interface " + inst.interface + " does not exist";
+    return false;
+  }
+  auto a = inst.family == core::Family::kIPv4 ? interfaces_->primary_ipv4(itf->index)
+                                              : interfaces_->link_local_ipv6(itf->index);
+  if (!a) {
+    error = "interface " + inst.interface + " has no " +
+            (inst.family == core::Family::kIPv4 ? "IPv4 address" : "IPv6 link-local address");
+    return false;
+  }
+  source = *a;
+  return true;
+}
+
+Engine::AdvertPath Engine::advert_path(const config::VrrpInstance& inst, const std::string& if_name,
+                                       DriverSetup& setup) const {
+  const bool unicast = !inst.unicast_peers.empty();
+  setup.destinations.clear();
+  if (unicast) {
+    for (const auto& p : inst.unicast_peers) setup.destinations.push_back(p.address);
+    setup.ttl = inst.unicast_ttl.value_or(255);
+  } else {
+    setup.destinations.push_back(multicast_group(inst, config_->global));
+    setup.ttl = 255;
+  }
+  const bool ah = inst.authentication && inst.authentication->type == config::AuthType::kAh &&
+                  inst.version == 2 && inst.family == core::Family::kIPv4;
+  AdvertPath path;
+  path.key = SocketKey{inst.family, setup.ifindex, ah ? kIpProtoAh : kIpProtoVrrp, unicast};
+  path.options.family = inst.family;
+  path.options.protocol = path.key.protocol;
+  path.options.interface = inst.use_vmac && inst.vmac_xmit_base ? inst.interface : if_name;
+  path.options.ifindex = setup.ifindex;
+  if (!unicast) path.options.multicast_groups.push_back(setup.destinations.front());
+  if (inst.kernel_rx_buf_size) {
+    path.options.receive_buffer = static_cast<int>(*inst.kernel_rx_buf_size);
+  }
+  return path;
+}
+
+// keepalived tracks the instance's own interface unless dont_track_primary.
+void Engine::track_primary(InstanceDriver& driver) const {
+  const config::VrrpInstance& inst = driver.config();
+  if (!inst.interface.empty() && !inst.dont_track_primary) {
+    driver.tracker().track_interface(inst.interface, TrackWeight{});
+  }
+}
+
 bool Engine::create_instance(const config::VrrpInstance& inst, std::string& error) {
   const auto& global = config_->global;
   DriverSetup setup;
   setup.config = &inst;
   setup.global = &global;
 
-  const Interface* itf = nullptr;
   // The interface adverts, VIPs and announcements use: the instance's, or its VMAC.
   std::string if_name = inst.interface;
+  std::unique_ptr<Vmac> vmac;
   if (!inst.interface.empty()) {
-    itf = interfaces_->find(inst.interface);
+    const Interface* itf = interfaces_->find(inst.interface);
     if (itf == nullptr) {
       error = "interface " + inst.interface + " does not exist";
       return false;
@@ -158,7 +204,7 @@ bool Engine::create_instance(const config::VrrpInstance& inst, std::string& erro
                     std::any_of(inst.virtual_ipaddress_excluded.begin(),
                                 inst.virtual_ipaddress_excluded.end(),
                                 [](const auto& a) { return a.address.address.is_v6(); });
-      auto vmac = std::make_unique<Vmac>(netlink_, *interfaces_, sysctls_, o);
+      vmac = std::make_unique<Vmac>(netlink_, *interfaces_, sysctls_, o);
       if (auto ec = vmac->create()) {
         error = "creating VMAC " + o.name + ": " + ec.message();
         return false;
@@ -168,49 +214,12 @@ bool Engine::create_instance(const config::VrrpInstance& inst, std::string& erro
       // vmac_xmit_base: the VIPs and their announcements use the VMAC, the adverts go out and
       // come in on the base interface, from its own MAC and primary address (as keepalived).
       if (!inst.vmac_xmit_base) setup.ifindex = vmac->index();
-      vmacs_.push_back(std::move(vmac));
-      itf = interfaces_->find(inst.interface);  // the table may have grown
     }
   }
-  // The source of our adverts: unicast_src_ip / mcast_src_ip, else the interface's primary
-  // IPv4 address or its IPv6 link-local address (keepalived vrrp_complete_instance).
-  if (inst.unicast_src_ip) {
-    setup.source = *inst.unicast_src_ip;
-  } else if (inst.mcast_src_ip) {
-    setup.source = *inst.mcast_src_ip;
-  } else if (itf != nullptr) {
-    auto a = inst.family == core::Family::kIPv4 ? interfaces_->primary_ipv4(itf->index)
-                                                : interfaces_->link_local_ipv6(itf->index);
-    if (!a) {
-      error = "interface " + inst.interface + " has no " +
-              (inst.family == core::Family::kIPv4 ? "IPv4 address" : "IPv6 link-local address");
-      return false;
-    }
-    setup.source = *a;
-  } else {
-    error = "no interface and no unicast_src_ip";
-    return false;
-  }
+  if (!find_source(inst, setup.source, error)) return false;
 
-  const bool unicast = !inst.unicast_peers.empty();
-  if (unicast) {
-    for (const auto& p : inst.unicast_peers) setup.destinations.push_back(p.address);
-    setup.ttl = inst.unicast_ttl.value_or(255);
-  } else {
-    setup.destinations.push_back(multicast_group(inst, global));
-  }
-
-  const bool ah = inst.authentication && inst.authentication->type == config::AuthType::kAh &&
-                  inst.version == 2 && inst.family == core::Family::kIPv4;
-  const SocketKey key{inst.family, setup.ifindex, ah ? kIpProtoAh : kIpProtoVrrp, unicast};
-  RawSocketOptions options;
-  options.family = inst.family;
-  options.protocol = key.protocol;
-  options.interface = inst.use_vmac && inst.vmac_xmit_base ? inst.interface : if_name;
-  options.ifindex = setup.ifindex;
-  if (!unicast) options.multicast_groups.push_back(setup.destinations.front());
-  if (inst.kernel_rx_buf_size) options.receive_buffer = static_cast<int>(*inst.kernel_rx_buf_size);
-  SocketEntry* entry = socket_for(key, options, error);
+  const AdvertPath path = advert_path(inst, if_name, setup);
+  SocketEntry* entry = socket_for(path.key, path.options, error);
   if (entry == nullptr) return false;
   const std::uint8_t vrid = inst.virtual_router_id.value_or(0);
   if (entry->by_vrid[vrid] != nullptr) {
@@ -226,11 +235,9 @@ bool Engine::create_instance(const config::VrrpInstance& inst, std::string& erro
   auto driver = std::make_unique<InstanceDriver>(
       setup, clock_, *interfaces_, std::move(addresses), std::move(announcer),
       [this](const Instance& i, State from, State to) { on_state(i, from, to); });
-  // keepalived tracks the instance's own interface unless dont_track_primary.
-  if (!inst.interface.empty() && !inst.dont_track_primary) {
-    driver->tracker().track_interface(inst.interface, TrackWeight{});
-  }
+  track_primary(*driver);
   entry->by_vrid[vrid] = driver.get();
+  if (vmac) vmacs_[driver.get()] = std::move(vmac);
   drivers_.push_back(std::move(driver));
   return true;
 }
@@ -260,6 +267,22 @@ Engine::SocketEntry* Engine::socket_for(const SocketKey& key, const RawSocketOpt
   SocketEntry& entry = sockets_[key];
   entry.socket = std::move(socket);
   return &entry;
+}
+
+Engine::SocketEntry* Engine::entry_of(const InstanceDriver& driver) {
+  for (auto& [key, entry] : sockets_) {
+    if (entry.by_vrid[driver.instance().machine().params().vrid] == &driver) return &entry;
+  }
+  return nullptr;
+}
+
+void Engine::start_sockets() {
+  for (auto& [key, entry] : sockets_) {
+    if (entry.started) continue;
+    entry.started = true;
+    SocketEntry* e = &entry;
+    entry.socket->start([this, e](const ReceivedPacket& p) { on_packet(*e, p); });
+  }
 }
 
 void Engine::on_packet(SocketEntry& entry, const ReceivedPacket& packet) {
@@ -321,7 +344,8 @@ void Engine::apply_tracking() {
 
 // vrrp_sync_group: the group's own track_* apply to every member (keepalived), a member's
 // FAULT pulls the whole group into FAULT, and MASTER and BACKUP are taken together.
-void Engine::build_sync_groups(const config::Config& config) {
+void Engine::build_sync_groups(const config::Config& config,
+                               const std::map<std::string, State, std::less<>>& previous) {
   for (const auto& group : config.vrrp.sync_groups) {
     std::vector<InstanceDriver*> members;
     for (const auto& name : group.members) {
@@ -351,6 +375,10 @@ void Engine::build_sync_groups(const config::Config& config) {
                                                         if (group_listener_) group_listener_(g, s);
                                                       });
     SyncGroupBinding* g = binding.get();
+    if (started_) {
+      auto it = previous.find(group.name);
+      g->restore(it == previous.end() ? std::nullopt : std::optional<State>(it->second));
+    }
     for (InstanceDriver* d : members) {
       const std::string name = d->instance().name();
       d->set_sync_link(InstanceDriver::SyncLink{[g, name] { return g->may_take_over(name); },
@@ -361,7 +389,70 @@ void Engine::build_sync_groups(const config::Config& config) {
   }
 }
 
+// The track_scripts and track_files some instance uses: new ones start, changed ones take
+// their new settings (a script keeps its status, keepalived's "considered successful on
+// reload"), unused ones stop.
+void Engine::sync_scripts_and_files(const config::Config& config) {
+  const core::ScriptDefaults defaults = config::script_defaults(config.global);
+  std::set<std::string, std::less<>> scripts;
+  for (const auto& script : config.vrrp.scripts) {
+    bool used = false;
+    for (const auto& d : drivers_) used = used || d->tracker().tracks_script(script.name);
+    if (!used) continue;
+    std::string why;
+    if (auto spec = make_track_script_spec(script, defaults, &why)) {
+      scripts.insert(script.name);
+      scripts_->update(std::move(*spec));
+    } else {
+      log().warn("Disabling track script {}: {}", script.name, why);
+      for (auto& d : drivers_) d->tracker().forget_script(script.name);
+    }
+  }
+  for (const auto& name : scripts_->names()) {
+    if (scripts.count(name) == 0) scripts_->remove(name);
+  }
+
+  std::set<std::string, std::less<>> files;
+  for (const auto& file : config.vrrp.track_files) {
+    bool used = false;
+    for (const auto& d : drivers_) used = used || d->tracker().tracks_file(file.name);
+    if (!used) continue;
+    files.insert(file.name);
+    auto it = watched_files_.find(file.name);
+    if (it != watched_files_.end() && it->second == file.file) continue;
+    if (it != watched_files_.end()) files_->remove(file.name);
+    if (file.init_file) {
+      core::initialise_track_file(file.file, file.init_value, file.init_overwrite);
+    }
+    watched_files_[file.name] = file.file;
+    if (auto e = files_->add(file.name, file.file)) {
+      log().warn("track_file {}: cannot watch {}: {}", file.name, file.file, e.message());
+    }
+  }
+  for (auto it = watched_files_.begin(); it != watched_files_.end();) {
+    if (files.count(it->first) != 0) {
+      ++it;
+      continue;
+    }
+    files_->remove(it->first);
+    it = watched_files_.erase(it);
+  }
+}
+
+// A tracker learns the current state of what it tracks: script results so far, file values,
+// interface links (changes come from the monitors).
+void Engine::seed_tracker(InstanceDriver& driver) {
+  Tracker& t = driver.tracker();
+  for (const auto& name : scripts_->names()) t.script_status(name, scripts_->status(name));
+  for (const auto& [name, path] : watched_files_) t.file_value(name, files_->value(name));
+  for (const auto& [index, itf] : interfaces_->all()) t.interface_state(itf.name, itf.up());
+}
+
 void Engine::on_state(const Instance& instance, State from, State to) {
+  if (&instance == removing_) {
+    if (to == State::kStop && removed_listener_) removed_listener_(instance, removing_deleted_);
+    return;
+  }
   if (listener_) listener_(instance, from, to);
   if (auto it = group_of_.find(instance.name()); it != group_of_.end()) {
     it->second->entered(instance.name(), to);

@@ -64,6 +64,11 @@ void Instance::sync_master() { dispatch(event::SyncMaster{}); }
 
 void Instance::sync_backup() { dispatch(event::SyncBackup{}); }
 
+void Instance::reconfigure(InstanceConfig config) {
+  config_ = std::move(config);
+  dispatch(event::Reconfigure{config_.params});
+}
+
 void Instance::on_master_down_timer() {
   if (machine_.state() == State::kBackup && !hooks_.may_take_over()) {
     log().debug("({}) stays BACKUP until every member of its sync group is ready", name());

@@ -78,6 +78,11 @@ class Instance {
   // MASTER). Other states ignore them.
   void sync_master();
   void sync_backup();
+  // SIGHUP reload of this instance (same identity): the new parameters and receive
+  // expectations apply in place; the state, the running timer and the counters are kept
+  // (StateMachine's event::Reconfigure). Adverts carry the new VIP list, authentication and
+  // interval from the next one on.
+  void reconfigure(InstanceConfig config);
 
   const std::string& name() const { return config_.params.name; }
   State state() const { return machine_.state(); }

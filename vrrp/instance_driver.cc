@@ -21,32 +21,59 @@ TrackWeight weight_of(int weight, bool reverse) { return {weight, reverse}; }
 InstanceDriver::InstanceDriver(const DriverSetup& setup, core::Clock& clock,
                                InterfaceTable& interfaces, std::unique_ptr<AddressSet> addresses,
                                std::unique_ptr<Announcer> announcer, StateListener listener)
-    : config_(*setup.config),
+    : config_(setup.config),
       interfaces_(interfaces),
-      ifindex_(setup.ifindex),
-      source_(setup.source),
-      destinations_(setup.destinations),
-      ttl_(setup.ttl),
-      unicast_(!setup.config->unicast_peers.empty()),
-      socket_(setup.socket),
       addresses_(std::move(addresses)),
       announcer_(std::move(announcer)),
       listener_(std::move(listener)),
       tracker_(setup.config->priority),
       instance_(make_instance_config(*setup.config, *setup.global, setup.source), clock, *this) {
-  if (config_.authentication && config_.authentication->type == config::AuthType::kAh &&
-      config_.version == 2 && source_.is_v4()) {
-    ah_key_ = ah_key(config_.authentication->password);
+  take_setup(setup);
+  track_configured();
+}
+
+void InstanceDriver::take_setup(const DriverSetup& setup) {
+  config_ = setup.config;
+  ifindex_ = setup.ifindex;
+  source_ = setup.source;
+  destinations_ = setup.destinations;
+  ttl_ = setup.ttl;
+  unicast_ = !setup.config->unicast_peers.empty();
+  socket_ = setup.socket;
+  // The AH sequence counter carries on across a reload: a peer drops adverts whose sequence
+  // number goes back (anti-replay).
+  ah_key_.reset();
+  if (config_->authentication && config_->authentication->type == config::AuthType::kAh &&
+      config_->version == 2 && source_.is_v4()) {
+    ah_key_ = ah_key(config_->authentication->password);
   }
-  for (const auto& t : config_.track_interfaces) {
+}
+
+void InstanceDriver::track_configured() {
+  for (const auto& t : config_->track_interfaces) {
     tracker_.track_interface(t.name, weight_of(t.weight, t.reverse));
   }
-  for (const auto& t : config_.track_scripts) {
+  for (const auto& t : config_->track_scripts) {
     tracker_.track_script(t.name, weight_of(t.weight.value_or(0), t.reverse.value_or(false)));
   }
-  for (const auto& t : config_.track_files) {
+  for (const auto& t : config_->track_files) {
     tracker_.track_file(t.name, weight_of(t.weight.value_or(0), t.reverse.value_or(false)));
   }
+}
+
+void InstanceDriver::reconfigure(const DriverSetup& setup, const AnnounceSettings& announce) {
+  take_setup(setup);
+  tracker_ = Tracker(config_->priority);
+  track_configured();
+  instance_.reconfigure(make_instance_config(*config_, *setup.global, source_));
+  announcer_->set_settings(announce);
+  addresses_->reconfigure(AddressSet::addresses_of(*config_), config_->virtual_routes,
+                          config_->virtual_rules);
+}
+
+void InstanceDriver::finish_reconfigure() {
+  const std::vector<AddressSet::Vip> added = addresses_->add_new();
+  announcer_->update_targets(announce_targets(), announce_targets(added));
 }
 
 void InstanceDriver::start() {
@@ -60,7 +87,7 @@ void InstanceDriver::apply_tracking() {
     v.fault = true;
     if (instance_started_ && !(applied_ && applied_->fault)) {
       log().info("({}) fault: another member of sync group {} is in fault", instance_.name(),
-                 config_.sync_group);
+                 config_->sync_group);
     }
   }
   const bool owner = instance_.machine().base_priority() == kPriorityOwner;
@@ -74,6 +101,7 @@ void InstanceDriver::apply_tracking() {
     }
     if (v.fault && !group_fault_) log_fault_reasons();
     if (v.fault) instance_.set_fault(true);  // remembered by INIT: Startup enters FAULT
+    fault_applied_ = v.fault;
     if (!owner && v.priority != instance_.machine().effective_priority()) {
       instance_.set_priority(v.priority);
     }
@@ -83,11 +111,13 @@ void InstanceDriver::apply_tracking() {
     return;
   }
   if (applied_ == v) return;
-  const bool fault = v.fault || v.pending;
-  const bool was_fault = applied_->fault || applied_->pending;
-  if (fault != was_fault) {
+  // A weight-0 script that a reload added has not reported yet: keepalived leaves a running
+  // instance as it is until it does ("considered successful on reload" for the others).
+  const bool fault = v.fault || (v.pending && fault_applied_);
+  if (fault != fault_applied_) {
     if (fault && !group_fault_) log_fault_reasons();
     instance_.set_fault(fault);
+    fault_applied_ = fault;
   }
   if (!owner && v.priority != instance_.machine().effective_priority()) {
     instance_.set_priority(v.priority);
@@ -182,8 +212,13 @@ void InstanceDriver::remove_addresses() {
 }
 
 std::vector<AnnounceTarget> InstanceDriver::announce_targets() const {
+  return announce_targets(addresses_->vips());
+}
+
+std::vector<AnnounceTarget> InstanceDriver::announce_targets(
+    const std::vector<AddressSet::Vip>& vips) const {
   std::vector<AnnounceTarget> targets;
-  for (const auto& vip : addresses_->vips()) {
+  for (const auto& vip : vips) {
     const Interface* itf = interfaces_.find(vip.dev);
     if (itf == nullptr) continue;
     AnnounceTarget t;

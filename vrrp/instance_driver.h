@@ -53,7 +53,8 @@ class InstanceDriver final : public InstanceHooks {
                  std::unique_ptr<AddressSet> addresses, std::unique_ptr<Announcer> announcer,
                  StateListener listener);
 
-  const config::VrrpInstance& config() const { return config_; }
+  // The configuration this instance runs with (the latest reload's).
+  const config::VrrpInstance& config() const { return *config_; }
   Instance& instance() { return instance_; }
   const Instance& instance() const { return instance_; }
   Tracker& tracker() { return tracker_; }
@@ -74,6 +75,13 @@ class InstanceDriver final : public InstanceHooks {
   void start();
   // Re-evaluates the tracker and feeds a changed verdict to the instance.
   void apply_tracking();
+  // SIGHUP reload with the new configuration of this instance (same identity, see
+  // reload_plan.h); the state is kept. Takes the new settings, rebuilds the tracker from the
+  // new track_* lists (the engine then feeds it the current statuses and its sync group's
+  // tracking) and removes, if master, the addresses no longer configured. finish_reconfigure()
+  // then adds the new ones and announces only those; apply_tracking() applies the new verdict.
+  void reconfigure(const DriverSetup& setup, const AnnounceSettings& announce);
+  void finish_reconfigure();
   // vrrp_sync_group: another member is in fault, so this one is too (keepalived moves the whole
   // group to FAULT). Takes effect with the next apply_tracking().
   void set_group_fault(bool fault) { group_fault_ = fault; }
@@ -94,9 +102,12 @@ class InstanceDriver final : public InstanceHooks {
 
  private:
   std::vector<AnnounceTarget> announce_targets() const;
+  std::vector<AnnounceTarget> announce_targets(const std::vector<AddressSet::Vip>& vips) const;
   void log_fault_reasons() const;
+  void take_setup(const DriverSetup& setup);
+  void track_configured();
 
-  const config::VrrpInstance& config_;
+  const config::VrrpInstance* config_;
   InterfaceTable& interfaces_;
   int ifindex_;
   core::IpAddress source_;
@@ -110,6 +121,7 @@ class InstanceDriver final : public InstanceHooks {
   SyncLink sync_;
   Tracker tracker_;
   std::optional<Tracker::Verdict> applied_;
+  bool fault_applied_ = false;  // the fault last fed to the instance
   std::optional<AhKey> ah_key_;
   AhSequence ah_sequence_;
   std::optional<std::uint32_t> last_ah_sequence_;

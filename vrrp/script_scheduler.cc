@@ -47,13 +47,42 @@ ScriptScheduler::~ScriptScheduler() { *alive_ = false; }
 void ScriptScheduler::add(TrackScriptSpec spec) {
   std::string name = spec.name;
   auto entry = std::make_unique<Entry>(std::move(spec));
-  if (auto it = entries_.find(name); it != entries_.end()) {
-    entry->generation = it->second->generation + 1;
-  }
+  // Unique across names and replacements, so a late result never reaches a newer entry.
+  entry->generation = ++generations_;
   entry->timer = clock_.make_timer();
   Entry& e = *entry;
   entries_[name] = std::move(entry);
   if (started_) run(e);
+}
+
+void ScriptScheduler::update(TrackScriptSpec spec) {
+  auto it = entries_.find(spec.name);
+  if (it == entries_.end()) {
+    add(std::move(spec));
+    return;
+  }
+  Entry& e = *it->second;
+  const ScriptStatus status = e.counter.status();
+  e.counter = ScriptResultCounter(spec.rise, spec.fall, spec.init_fail);
+  e.counter.carry_over(status);
+  if (status != ScriptStatus::kInit) {
+    core::logger("vrrp")->info("VRRP_Script({}) considered {} on reload", spec.name,
+                               status == ScriptStatus::kUp ? "successful" : "failed");
+  }
+  e.spec = std::move(spec);
+}
+
+void ScriptScheduler::remove(std::string_view name) {
+  auto it = entries_.find(name);
+  if (it == entries_.end()) return;
+  it->second->timer->cancel();
+  entries_.erase(it);
+}
+
+std::vector<std::string> ScriptScheduler::names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, e] : entries_) out.push_back(name);
+  return out;
 }
 
 void ScriptScheduler::start() {
@@ -74,7 +103,7 @@ void ScriptScheduler::stop() {
   started_ = false;
   for (auto& [name, e] : entries_) {
     e->timer->cancel();
-    ++e->generation;
+    e->generation = ++generations_;
     e->running = false;
   }
 }

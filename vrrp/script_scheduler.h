@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/clock.h"
 #include "core/process_runner.h"
@@ -63,6 +64,13 @@ class ScriptScheduler {
   // Registers a script (before or after start(); after start it runs at once). A second
   // script with the same name replaces the first.
   void add(TrackScriptSpec spec);
+  // Reload: a script of that name keeps its status (rise/fall start from it), its schedule and
+  // a run in progress; the new command, interval and timeout apply from the next run. A new
+  // name is add()ed.
+  void update(TrackScriptSpec spec);
+  // Reload: the script is no longer tracked; a run in progress is left to finish, unheard.
+  void remove(std::string_view name);
+  std::vector<std::string> names() const;
   // Tells the listener the status of every init_fail script (down before any run), then runs
   // every registered script now and schedules the next runs.
   void start();
@@ -85,6 +93,7 @@ class ScriptScheduler {
   core::Clock& clock_;
   Listener listener_;
   bool started_ = false;
+  std::uint64_t generations_ = 0;
   std::map<std::string, std::unique_ptr<Entry>, std::less<>> entries_;
   // Results arriving after destruction/stop are dropped through this.
   std::shared_ptr<bool> alive_;

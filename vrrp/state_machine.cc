@@ -61,21 +61,30 @@ int compare_addresses(const core::IpAddress& a, const core::IpAddress& b) {
   return 0;  // keepalived's vrrp_saddr_cmp: "simple sanity", families differ
 }
 
-StateMachine::StateMachine(InstanceParams params) : params_(std::move(params)) {
+namespace {
+
+// The adjustments keepalived makes to a vrrp_instance's settings (vrrp_complete_instance).
+void normalise(InstanceParams& p) {
   // The config layer validates 1..255; never let a zero here turn every advert into a
   // "master stopping" advert.
-  if (params_.priority == kPriorityStop) params_.priority = 1;
-  if (params_.down_timer_adverts < 1 || params_.down_timer_adverts > 100) {
-    params_.down_timer_adverts = kDefaultDownTimerAdverts;
+  if (p.priority == kPriorityStop) p.priority = 1;
+  if (p.down_timer_adverts < 1 || p.down_timer_adverts > 100) {
+    p.down_timer_adverts = kDefaultDownTimerAdverts;
   }
   // keepalived vrrp_complete_instance: "nopreempt is incompatible with priority 255 - resetting
   // nopreempt"; and with `state MASTER`, "nopreempt will not work with initial state MASTER -
   // clearing", likewise preempt_delay.
-  if (params_.priority == kPriorityOwner || params_.initial_master) {
-    params_.nopreempt = false;
-    params_.preempt_delay = Micros(0);
+  if (p.priority == kPriorityOwner || p.initial_master) {
+    p.nopreempt = false;
+    p.preempt_delay = Micros(0);
   }
-  if (params_.nopreempt) params_.preempt_delay = Micros(0);  // "incompatible with nopreempt"
+  if (p.nopreempt) p.preempt_delay = Micros(0);  // "incompatible with nopreempt"
+}
+
+}  // namespace
+
+StateMachine::StateMachine(InstanceParams params) : params_(std::move(params)) {
+  normalise(params_);
   base_priority_ = params_.priority;
   effective_priority_ = params_.priority;
   master_adver_interval_ = params_.advert_interval;
@@ -104,6 +113,7 @@ Actions StateMachine::handle(const Event& event, core::TimePoint now) {
                  [&](const event::SyncHold&) { on_sync_hold(now, out); },
                  [&](const event::SyncMaster&) { on_sync_master(out); },
                  [&](const event::SyncBackup&) { on_sync_backup(now, out); },
+                 [&](const event::Reconfigure& e) { on_reconfigure(e.params, now, out); },
              },
              event);
   return out;
@@ -344,11 +354,51 @@ void StateMachine::on_priority(std::uint8_t priority, core::TimePoint now, Actio
   log().info("({}) Changing effective priority from {} to {}", params_.name, effective_priority_,
              clamped);
   effective_priority_ = clamped;
+  rearm_master_down(now, out);
+}
+
+// A backup's running Master_Down_Timer, recomputed for the current priority and interval from
+// the instant it was started.
+void StateMachine::rearm_master_down(core::TimePoint now, Actions& out) {
   if (state_ != State::kBackup) return;
   const Micros interval = down_timer_skew_only_ ? skew() : master_down_interval();
   const core::TimePoint deadline = down_timer_start_ + interval;
   const auto after = std::max(Micros(0), std::chrono::ceil<Micros>(deadline - now));
   out.emplace_back(action::ArmMasterDownTimer{after});
+}
+
+// Reload: nothing is sent and no state changes here. keepalived resets every instance's timers
+// on reload and so sends an extra advert from each master; vigil leaves a master's Adver_Timer
+// alone (its next advert carries the new values) and only moves a backup's Master_Down_Timer
+// when its length changed. A v3 backup keeps the interval it learned from the master; a v2
+// backup (or one whose version changed) uses its own.
+void StateMachine::on_reconfigure(InstanceParams params, core::TimePoint now, Actions& out) {
+  normalise(params);
+  const bool was_owner = base_priority_ == kPriorityOwner;
+  const Micros down_before = down_timer_skew_only_ ? skew() : master_down_interval();
+  const bool version_changed = params.version != params_.version;
+  params_ = std::move(params);
+  base_priority_ = params_.priority;
+  if (base_priority_ == kPriorityOwner) {
+    effective_priority_ = kPriorityOwner;
+  } else if (was_owner) {
+    effective_priority_ = base_priority_;  // tracking adjusts it right after
+  }
+  if (params_.nopreempt || params_.preempt_delay == Micros(0)) preempt_deadline_.reset();
+  if (state_ == State::kMaster) {
+    master_adver_interval_ = params_.advert_interval;
+    master_address_ = params_.primary_address;
+    return;
+  }
+  if (state_ != State::kBackup) {
+    master_adver_interval_ = params_.advert_interval;
+    return;
+  }
+  if (params_.version == Version::kV2 || version_changed) {
+    master_adver_interval_ = params_.advert_interval;
+  }
+  const Micros down_after = down_timer_skew_only_ ? skew() : master_down_interval();
+  if (down_after != down_before) rearm_master_down(now, out);
 }
 
 // keepalived vrrp_state_goto_master + vrrp_state_master_tx + vrrp_state_become_master: the

@@ -84,12 +84,20 @@ struct PriorityChanged {  // new effective priority from tracking (keepalived cl
 struct SyncHold {};
 struct SyncMaster {};
 struct SyncBackup {};
+// SIGHUP reload of a matched instance: the new configuration applies in place and the state is
+// kept (keepalived does not restart an instance whose interface, VRID and family are unchanged).
+// A backup's running Master_Down_Timer is recomputed from the instant it started for the new
+// priority and interval; a master advertises the new values from its next advert. The
+// effective priority follows with the PriorityChanged that tracking sends next.
+struct Reconfigure {
+  InstanceParams params;
+};
 }  // namespace event
 
 using Event = std::variant<event::Startup, event::AdvertReceived, event::MasterDownTimerExpired,
                            event::AdverTimerExpired, event::Shutdown, event::FaultDetected,
                            event::FaultCleared, event::PriorityChanged, event::SyncHold,
-                           event::SyncMaster, event::SyncBackup>;
+                           event::SyncMaster, event::SyncBackup, event::Reconfigure>;
 
 // An instance has one VRRP timer, as keepalived's `sands`: the Adver_Timer while master, the
 // Master_Down_Timer while backup. Arming either replaces whichever is running; when it fires
@@ -172,6 +180,8 @@ class StateMachine {
   void on_sync_hold(core::TimePoint now, Actions& out);
   void on_sync_master(Actions& out);
   void on_sync_backup(core::TimePoint now, Actions& out);
+  void on_reconfigure(InstanceParams params, core::TimePoint now, Actions& out);
+  void rearm_master_down(core::TimePoint now, Actions& out);
 
   void become_master(Actions& out);
   void leave_master_for_backup(core::TimePoint now, Actions& out);

@@ -30,6 +30,23 @@ bool SyncGroup::has_member(std::string_view member) const {
   return states_.find(member) != states_.end();
 }
 
+void SyncGroup::restore(const std::map<std::string, State, std::less<>>& member_states,
+                        std::optional<State> previous) {
+  std::optional<State> shared;
+  bool same = true;
+  for (auto& [name, state] : states_) {
+    auto it = member_states.find(name);
+    if (it != member_states.end()) state = it->second;
+    if (shared && *shared != state) same = false;
+    shared = state;
+  }
+  if (previous) {
+    state_ = *previous;
+  } else if (same && shared && *shared != State::kInit) {
+    state_ = *shared;
+  }
+}
+
 bool SyncGroup::member_faulted(std::string_view member) const {
   return faulted_.find(member) != faulted_.end();
 }
@@ -97,6 +114,7 @@ void SyncGroup::member_yields(std::string_view member) { want_master_.erase(std:
 SyncGroup::Outcome SyncGroup::member_entered(std::string_view member, State s) {
   auto it = states_.find(member);
   if (it == states_.end()) return {};
+  const State before = it->second;
   it->second = s;
   const std::string name(member);
   switch (s) {
@@ -110,7 +128,9 @@ SyncGroup::Outcome SyncGroup::member_entered(std::string_view member, State s) {
     }
     case State::kBackup: {
       want_master_.erase(name);
-      if (state_ == State::kMaster) {
+      // Only a member that leaves MASTER takes the others along; one that a reload added to a
+      // master group starts in BACKUP (init) and takes over with the group later.
+      if (state_ == State::kMaster && before == State::kMaster) {
         // keepalived vrrp_sync_backup: the other masters yield too.
         Outcome out = order_others(member, SyncOrder::kGotoBackup,
                                    [](State m) { return m == State::kMaster; });
@@ -157,6 +177,12 @@ SyncGroupBinding::SyncGroupBinding(std::string name, std::vector<Instance*> memb
     : group_(std::move(name), names_of(members)),
       members_(std::move(members)),
       listener_(std::move(listener)) {}
+
+void SyncGroupBinding::restore(std::optional<State> previous) {
+  std::map<std::string, State, std::less<>> states;
+  for (const Instance* m : members_) states.emplace(m->name(), m->state());
+  group_.restore(states, previous);
+}
 
 bool SyncGroupBinding::may_take_over(const std::string& member) {
   SyncGroup::Outcome out;

@@ -65,6 +65,13 @@ class SyncGroup {
   // A member's state machine entered `s`.
   Outcome member_entered(std::string_view member, State s);
 
+  // Reload: the group is built again around members that are already running. Their states,
+  // and the group's own when a group of that name ran before, are recorded without orders or
+  // notifications; a new group takes the state its members share, if they all share one. The
+  // group's rules apply from the next event on.
+  void restore(const std::map<std::string, State, std::less<>>& member_states,
+               std::optional<State> previous);
+
   bool member_faulted(std::string_view member) const;
   std::optional<State> member_state(std::string_view member) const;
 
@@ -99,6 +106,8 @@ class SyncGroupBinding {
   void entered(const std::string& member, State s) { apply(group_.member_entered(member, s)); }
   // A member's own fault (its tracking, not the group's) is now `fault`.
   void fault(const std::string& member, bool fault) { apply(group_.member_fault(member, fault)); }
+  // Reload: takes the members' current states (SyncGroup::restore).
+  void restore(std::optional<State> previous);
 
  private:
   void apply(const SyncGroup::Outcome& outcome);

@@ -51,6 +51,13 @@ std::optional<ScriptStatus> ScriptResultCounter::record(bool success) {
   return status_;
 }
 
+void ScriptResultCounter::carry_over(ScriptStatus status) {
+  if (status == ScriptStatus::kInit) return;
+  status_ = status;
+  result_ = status == ScriptStatus::kUp ? rise_ + fall_ - 1 : 0;
+  initial_ = false;
+}
+
 int weighted_contribution(bool up, TrackWeight w) {
   // keepalived initialise_*_tracking_priorities / process_if_status_change: a positive weight
   // counts while up, a negative one while down; reverse flips the sign of what is added.

@@ -44,6 +44,9 @@ class ScriptResultCounter {
   // status when the run changed it.
   std::optional<ScriptStatus> record(bool success);
   ScriptStatus status() const { return status_; }
+  // Reload with another rise/fall: a script that has reported keeps its status, fully counted
+  // (keepalived: "VRRP_Script(chk) considered successful on reload").
+  void carry_over(ScriptStatus status);
 
  private:
   unsigned rise_;

@@ -111,6 +111,25 @@ TEST_F(FileWatcherTest, SeveralFilesInOneDirectory) {
   ASSERT_TRUE(wait_for("X", 1));
 }
 
+// A reload that no longer tracks X: X is not read or reported any more; Y, in the same
+// directory (the same inotify watch), still is.
+TEST_F(FileWatcherTest, RemovedFileIsNoLongerReported) {
+  ASSERT_FALSE(watcher_.add("X", path("x")));
+  ASSERT_FALSE(watcher_.add("Y", path("y")));
+  watcher_.remove("X");
+  EXPECT_EQ(watcher_.value("X"), 0);
+  write("x", "1");
+  write("y", "2");
+  ASSERT_TRUE(wait_for("Y", 2));
+  EXPECT_EQ(seen_.count("X"), 0u);
+  // Added again (another path at a reload), it is read at once and followed.
+  write("x2", "4");
+  ASSERT_FALSE(watcher_.add("X", path("x2")));
+  EXPECT_EQ(watcher_.value("X"), 4);
+  write("x2", "5");
+  ASSERT_TRUE(wait_for("X", 5));
+}
+
 TEST_F(FileWatcherTest, MissingDirectoryIsAnError) {
   EXPECT_TRUE(watcher_.add("Z", path("no-such-dir/z")));
 }

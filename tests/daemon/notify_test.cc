@@ -97,6 +97,26 @@ TEST(Notifier, InstanceStateRunsStateScriptThenGeneric) {
   EXPECT_EQ(n.stats().scripts_started, 3u);
 }
 
+// keepalived on a reload that removes an instance: FAULT to the generic script (notify_fault
+// itself does not run), or with notify_deleted DELETED and notify_deleted's script.
+TEST(Notifier, RemovedInstanceSaysFaultOrDeleted) {
+  FakeLauncher launcher;
+  Notifier n(launcher);
+  NotifyScripts s;
+  s.fault = cmd({"/etc/fault.sh"});
+  s.stop = cmd({"/etc/stop.sh"});
+  s.deleted = cmd({"/etc/deleted.sh"});
+  s.generic = cmd({"/etc/notify.sh"});
+  n.set_instance_scripts("VI_1", s);
+  n.instance_removed("VI_1", false, 150);
+  ASSERT_EQ(launcher.commands.size(), 1u);
+  EXPECT_EQ(launcher.commands[0], (Words{"/etc/notify.sh", "INSTANCE", "VI_1", "FAULT", "150"}));
+  n.instance_removed("VI_1", true, 150);
+  ASSERT_EQ(launcher.commands.size(), 3u);
+  EXPECT_EQ(launcher.commands[1], (Words{"/etc/deleted.sh"}));
+  EXPECT_EQ(launcher.commands[2], (Words{"/etc/notify.sh", "INSTANCE", "VI_1", "DELETED", "150"}));
+}
+
 TEST(Notifier, StopScriptsGetATimeout) {
   FakeLauncher launcher;
   Notifier n(launcher);

@@ -123,6 +123,61 @@ TEST_F(AddressSetNetns, RemoveStaleClearsWhatAnEarlierRunLeft) {
   EXPECT_EQ(set.stats().remove_failures, 0u);
 }
 
+// Reload of a master: only the difference reaches the kernel. The kept VIP is never removed
+// (a monitor of address events would see no RTM_DELADDR for it), the dropped one goes at once,
+// the new one only with add_new(), which reports it for announcement.
+TEST_F(AddressSetNetns, ReconfigureChangesOnlyTheDifference) {
+  config::Route r;
+  r.to = core::parse_ip_prefix("10.9.0.0/16");
+  r.via = core::parse_ip_address("10.0.0.254");
+  config::Route r2 = r;
+  r2.to = core::parse_ip_prefix("10.7.0.0/16");
+  AddressSet set(nl_, *table_, "VI_1", "eth0", {vip("10.0.0.100/32"), vip("10.0.0.101/32")}, {r},
+                 {});
+  ASSERT_FALSE(set.install());
+  std::vector<std::string> removed;
+  auto sub = table_->on_address([&](const Interface&, const core::AddressInfo& a, bool gone) {
+    if (gone) removed.push_back(a.local.address.to_string());
+  });
+
+  auto labelled = vip("10.0.0.100/32");
+  set.reconfigure({vip("10.0.0.100/32"), vip("10.0.0.102/32")}, {r, r2}, {});
+  EXPECT_FALSE(contains(addrs(), "10.0.0.101/32"));
+  EXPECT_FALSE(contains(addrs(), "10.0.0.102/32"));  // not before add_new()
+  const auto added = set.add_new();
+  ASSERT_EQ(added.size(), 1u);
+  EXPECT_EQ(added[0].address.to_string(), "10.0.0.102");
+  EXPECT_EQ(added[0].dev, "eth0");
+  std::string s = addrs();
+  EXPECT_TRUE(contains(s, "10.0.0.100/32")) << s;
+  EXPECT_TRUE(contains(s, "10.0.0.102/32")) << s;
+  EXPECT_TRUE(contains(out(ip("route show")), "10.7.0.0/16")) << out(ip("route show"));
+  EXPECT_TRUE(contains(out(ip("route show")), "10.9.0.0/16"));
+  ASSERT_TRUE(testing::run_until(io_, [&] { return !removed.empty(); }));
+  testing::run_until(
+      io_, [] { return false; }, std::chrono::milliseconds(100));
+  EXPECT_EQ(removed, std::vector<std::string>{"10.0.0.101"});
+  EXPECT_TRUE(set.add_new().empty());  // nothing new any more
+
+  // Another option makes another address: the label changes it, so it is replaced.
+  labelled.label = "eth0:v";
+  set.reconfigure({labelled, vip("10.0.0.102/32")}, {r2}, {});
+  EXPECT_EQ(set.add_new().size(), 1u);
+  EXPECT_TRUE(contains(addrs(), "10.0.0.100/32 scope global eth0:v")) << addrs();
+  EXPECT_FALSE(contains(out(ip("route show")), "10.9.0.0/16"));
+  for (const auto& item : set.items()) EXPECT_TRUE(item.installed) << item.text;
+
+  // Not installed (backup): nothing is added or removed, the new list is used at takeover.
+  ASSERT_FALSE(set.remove());
+  set.reconfigure({vip("10.0.0.103/32")}, {}, {});
+  EXPECT_TRUE(set.add_new().empty());
+  EXPECT_FALSE(contains(addrs(), "10.0.0.103"));
+  ASSERT_FALSE(set.install());
+  EXPECT_TRUE(contains(addrs(), "10.0.0.103/32"));
+  EXPECT_FALSE(contains(addrs(), "10.0.0.100"));
+  EXPECT_EQ(set.stats().add_failures + set.stats().remove_failures, 0u);
+}
+
 TEST_F(AddressSetNetns, MissingInterfaceIsAnErrorNotACrash) {
   auto a = vip("10.0.0.100/32");
   a.dev = "nosuch0";

@@ -206,6 +206,46 @@ TEST_F(AnnounceTest, RestartReplacesTheSchedule) {
   EXPECT_EQ(sender.sent.back().at, t0 + 8s);
 }
 
+// Reload of a master with a new VIP: one burst for the new address only; the second burst of
+// the takeover, still pending, then covers the whole new list; a dropped VIP is announced no
+// more.
+TEST_F(AnnounceTest, ReloadAnnouncesOnlyTheAddedAddresses) {
+  AnnouncePacer pacer(clock, sender);
+  Announcer a(clock, pacer, AnnounceSettings{}, "VI_1");
+  a.start({target("10.0.0.1"), target("10.0.0.2")});
+  ASSERT_EQ(sender.sent.size(), 10u);
+  clock.advance(1s);
+  a.update_targets({target("10.0.0.1"), target("10.0.0.3")}, {target("10.0.0.3")});
+  EXPECT_EQ(addresses_between(1s, 2s),
+            (std::vector<std::string>{"10.0.0.3", "10.0.0.3", "10.0.0.3", "10.0.0.3", "10.0.0.3"}));
+  a.update_targets({target("10.0.0.1"), target("10.0.0.3")}, {});  // nothing new: silence
+  EXPECT_EQ(sender.sent.size(), 15u);
+  clock.advance(4s);
+  EXPECT_EQ(addresses_between(5s, 6s),
+            (std::vector<std::string>{"10.0.0.1", "10.0.0.3", "10.0.0.1", "10.0.0.3", "10.0.0.1",
+                                      "10.0.0.3", "10.0.0.1", "10.0.0.3", "10.0.0.1", "10.0.0.3"}));
+  a.stop();
+  a.update_targets({target("10.0.0.4")}, {target("10.0.0.4")});  // backup: nothing sent
+  clock.advance(1h);
+  EXPECT_EQ(sender.sent.size(), 25u);
+}
+
+TEST_F(AnnounceTest, ReloadWithAnotherRefreshRestartsIt) {
+  AnnouncePacer pacer(clock, sender);
+  AnnounceSettings s;
+  s.repeat = 1;
+  s.delay = 0s;
+  Announcer a(clock, pacer, s, "VI_1");
+  a.start({target("10.0.0.1")});
+  clock.advance(10s);
+  s.refresh = 3s;
+  a.set_settings(s);
+  clock.advance(7s);
+  ASSERT_EQ(sender.sent.size(), 3u);
+  EXPECT_EQ(sender.sent[1].at, t0 + 13s);
+  EXPECT_EQ(sender.sent[2].at, t0 + 16s);
+}
+
 TEST_F(AnnounceTest, LowerPriorityAdvertBurstsNowAndAfterDelay) {
   AnnouncePacer pacer(clock, sender);
   AnnounceSettings s;

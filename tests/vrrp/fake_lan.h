@@ -48,6 +48,9 @@ class Node final : public InstanceHooks {
   // A new process with the same configuration (optionally another priority) starting now.
   void restart(std::optional<std::uint8_t> priority = std::nullopt);
   void shutdown() { instance_->stop(); }  // SIGTERM
+  // SIGHUP with new settings for this instance, as the engine applies them to a matched one:
+  // the instance reconfigured in place, then the new priority from tracking (none here).
+  void reload(InstanceParams params, std::vector<core::IpAddress> vips = {});
   void set_fault(bool fault) { instance_->set_fault(fault); }
   void set_priority(std::uint8_t p) { instance_->set_priority(p); }
   // Unplugged from the segment without noticing (no FAULT): neither sends nor receives.
@@ -190,6 +193,15 @@ inline InstanceConfig Node::instance_config() const {
   c.receive.advert_interval = params_.advert_interval;
   c.receive.vips = vips_;
   return c;
+}
+
+inline void Node::reload(InstanceParams params, std::vector<core::IpAddress> vips) {
+  params_ = std::move(params);
+  if (!vips.empty()) vips_ = std::move(vips);
+  instance_->reconfigure(instance_config());
+  if (params_.priority != instance_->machine().effective_priority()) {
+    instance_->set_priority(params_.priority);
+  }
 }
 
 inline void Node::kill() {

@@ -170,6 +170,43 @@ TEST_F(ScriptSchedulerTest, StopIgnoresLateResultsAndRunsNoMore) {
   EXPECT_EQ(launcher_.runs.size(), 1u);
 }
 
+// Reload: a script keeps its status ("considered successful on reload"), its schedule and the
+// run in progress, under its new settings; a new one runs at once; a removed one never again.
+TEST_F(ScriptSchedulerTest, ReloadKeepsStatusAndScheduleOfKeptScripts) {
+  scheduler_.add(spec("chk"));
+  scheduler_.add(spec("old"));
+  scheduler_.start();
+  launcher_.finish(0);
+  launcher_.finish(1);
+  ASSERT_EQ(scheduler_.status("chk"), ScriptStatus::kUp);
+  ASSERT_EQ(scheduler_.status("old"), ScriptStatus::kDown);
+  changes_.clear();
+  clock_.advance(1s);
+  auto changed = spec("chk", 1, 2);  // fall 2 now, another command
+  changed.command.argv = {"/bin/check2"};
+  scheduler_.update(changed);
+  scheduler_.remove("old");
+  scheduler_.update(spec("new"));
+  EXPECT_EQ(scheduler_.status("chk"), ScriptStatus::kUp);
+  EXPECT_EQ(scheduler_.status("old"), ScriptStatus::kInit);  // unknown now
+  ASSERT_EQ(launcher_.runs.size(), 3u);                      // "new" runs at once
+  EXPECT_EQ(launcher_.runs[2].command.argv[0], "/bin/check");
+  EXPECT_EQ(scheduler_.names(), (std::vector<std::string>{"chk", "new"}));
+  launcher_.finish(0);
+  clock_.advance(1s);  // chk's next run, on its old phase, with its new command
+  ASSERT_EQ(launcher_.runs.size(), 4u);
+  EXPECT_EQ(launcher_.runs[3].command.argv, std::vector<std::string>{"/bin/check2"});
+  launcher_.finish(1);  // fall 2: one failure keeps it up
+  EXPECT_EQ(scheduler_.status("chk"), ScriptStatus::kUp);
+  clock_.advance(2s);
+  launcher_.finish(0);  // "new"
+  launcher_.finish(1);
+  EXPECT_EQ(scheduler_.status("chk"), ScriptStatus::kDown);
+  EXPECT_EQ(changes_, (std::vector<std::pair<std::string, ScriptStatus>>{
+                          {"new", ScriptStatus::kUp}, {"chk", ScriptStatus::kDown}}));
+  EXPECT_EQ(launcher_.runs.size(), 6u);  // chk and new twice more since the reload, old never
+}
+
 TEST_F(ScriptSchedulerTest, ScriptsAreIndependent) {
   scheduler_.add(spec("a"));
   auto b = spec("b");

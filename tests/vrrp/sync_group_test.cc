@@ -115,6 +115,36 @@ TEST_F(SyncGroupTest, StopsWhenAllStopped) {
   EXPECT_EQ(g_.member_entered("VI_3", State::kStop).entered, State::kStop);
 }
 
+// Reload: a group rebuilt around running members takes their states without orders; a member
+// the reload added starts (INIT -> BACKUP) without pulling the masters down, and may take over
+// at once when its Master_Down_Timer fires.
+TEST(SyncGroupReload, RestoredGroupKeepsItsMastersWhenANewMemberStarts) {
+  SyncGroup g("G1", {"VI_1", "VI_2", "VI_3"});
+  g.restore({{"VI_1", State::kMaster}, {"VI_2", State::kMaster}, {"VI_3", State::kInit}},
+            State::kMaster);
+  EXPECT_EQ(g.state(), State::kMaster);
+  EXPECT_EQ(g.member_state("VI_1"), State::kMaster);
+  auto out = g.member_entered("VI_3", State::kBackup);
+  EXPECT_TRUE(out.orders.empty());
+  EXPECT_FALSE(out.entered);
+  EXPECT_TRUE(g.member_wants_master("VI_3", out));
+  EXPECT_TRUE(out.orders.empty());
+}
+
+TEST(SyncGroupReload, NewGroupTakesTheStateItsMembersShare) {
+  SyncGroup shared("G1", {"VI_1", "VI_2"});
+  shared.restore({{"VI_1", State::kBackup}, {"VI_2", State::kBackup}}, std::nullopt);
+  EXPECT_EQ(shared.state(), State::kBackup);
+  SyncGroup mixed("G2", {"VI_1", "VI_2"});
+  mixed.restore({{"VI_1", State::kMaster}, {"VI_2", State::kBackup}}, std::nullopt);
+  EXPECT_EQ(mixed.state(), State::kInit);
+  // The mixed group settles with the next event: the backup member's timer fires and, as the
+  // other member is master, it goes too.
+  SyncGroup::Outcome out;
+  EXPECT_TRUE(mixed.member_wants_master("VI_2", out));
+  EXPECT_EQ(out.entered, State::kMaster);
+}
+
 TEST_F(SyncGroupTest, UnknownMembersAreIgnored) {
   EXPECT_FALSE(g_.member_fault("VI_9", true).entered);
   SyncGroup::Outcome out;
