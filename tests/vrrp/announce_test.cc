@@ -172,6 +172,37 @@ TEST_F(AnnounceTest, NoExtraRoundsWithoutExtraInterfacesOrInterval) {
   EXPECT_EQ(sender.sent.size(), 2u);
 }
 
+// A reload that adds an address on an extra interface, or turns garp_extra_if on, starts the
+// rounds while master; one that turns it off stops them.
+TEST_F(AnnounceTest, ReloadStartsAndStopsExtraRounds) {
+  AnnouncePacer pacer(clock, sender);
+  AnnounceSettings s;
+  s.repeat = 1;
+  s.delay = 0s;
+  s.extra_if = 2s;
+  Announcer a(clock, pacer, s, "VI_1");
+  a.start({target("10.0.0.1")});
+  clock.advance(5s);
+  ASSERT_EQ(sender.sent.size(), 1u);
+  AnnounceTarget elsewhere = target("10.1.0.1", 8);
+  elsewhere.extra_if = true;
+  a.update_targets({target("10.0.0.1"), elsewhere}, {elsewhere});  // t0 + 5 s: one round
+  clock.advance(5s);
+  EXPECT_EQ(addresses_between(5s, 10s),
+            (std::vector<std::string>{"10.1.0.1", "10.1.0.1", "10.1.0.1"}));  // 5, 7, 9 s
+
+  s.extra_if = 0s;
+  a.set_settings(s);
+  const auto before = sender.sent.size();
+  clock.advance(10s);
+  EXPECT_EQ(sender.sent.size(), before);
+
+  s.extra_if = 4s;
+  a.set_settings(s);  // t0 + 20 s
+  clock.advance(5s);
+  EXPECT_EQ(addresses_between(20s, 25s), (std::vector<std::string>{"10.1.0.1"}));  // 24 s
+}
+
 TEST_F(AnnounceTest, StopCancelsPendingBursts) {
   AnnouncePacer pacer(clock, sender);
   AnnounceSettings s;
