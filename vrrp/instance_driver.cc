@@ -227,7 +227,7 @@ std::vector<AnnounceTarget> InstanceDriver::announce_targets(
     if (auto mac = itf->mac()) t.mac = *mac;
     if (vip.address.is_v6()) t.ipv6_router = ipv6_forwarding_enabled(vip.dev);
     // garp_extra_if all: interfaces the adverts do not leave from (see announce.h).
-    t.extra_if = config_.garp_extra_if_all && t.ifindex != ifindex_;
+    t.extra_if = config_->garp_extra_if_all && t.ifindex != ifindex_;
     targets.push_back(t);
   }
   return targets;
