@@ -141,7 +141,10 @@ class ScriptChecker {
         diag_(diag),
         search_path_(settings.search_path.empty() ? core::default_search_path()
                                                   : settings.search_path) {
-    resolve_default_identity();
+    // A configured script_user is checked even without scripts; the default user is looked up
+    // only when a script needs it, so a configuration without scripts never loads the NSS
+    // modules (libnss_systemd and friends stay out of the daemon's memory).
+    if (!settings_.script_user.empty()) resolve_default_identity();
   }
 
   // `vrrp_checked` / `checker_checked`: whether keepalived's VRRP / checker process gets as far
@@ -208,6 +211,7 @@ class ScriptChecker {
 
  private:
   void resolve_default_identity() {
+    default_resolved_ = true;
     if (!settings_.script_user.empty()) {
       default_identity_ = core::lookup_credentials(settings_.script_user, settings_.script_group);
       if (!default_identity_) {
@@ -233,6 +237,7 @@ class ScriptChecker {
       if (!id) diag_.error(s.location, "unknown user or group '" + s.user + "' for " + s.what);
       return id;
     }
+    if (!default_resolved_) resolve_default_identity();
     if (default_identity_) return default_identity_;
     if (settings_.script_user.empty()) {
       diag_.error(s.location, "cannot run " + s.what + ": enable_script_security is set, no " +
@@ -254,6 +259,7 @@ class ScriptChecker {
   Diagnostics& diag_;
   std::string search_path_;
   std::optional<core::Credentials> default_identity_;
+  bool default_resolved_ = false;
   std::size_t counted_ = 0;
   std::size_t insecure_ = 0;
   SourceLocation first_location_;

@@ -1,5 +1,6 @@
 #include "vrrp/announce.h"
 
+#include <algorithm>
 #include <deque>
 
 #include "core/logging.h"
@@ -28,6 +29,7 @@ AnnounceSettings announce_settings(const config::VrrpInstance& instance,
       global.vrrp_garp_lower_prio_repeat.value_or(s.repeat));
   s.lower_prio_delay = instance.garp_lower_prio_delay.value_or(
       global.vrrp_garp_lower_prio_delay.value_or(global.vrrp_garp_master_delay));
+  s.extra_if = instance.garp_extra_if.value_or(global.vrrp_garp_extra_if);
   return s;
 }
 
@@ -148,7 +150,8 @@ Announcer::Announcer(core::Clock& clock, AnnouncePacer& pacer, AnnounceSettings 
       name_(std::move(instance_name)),
       second_burst_(clock.make_timer()),
       refresh_(clock.make_timer()),
-      lower_prio_(clock.make_timer()) {}
+      lower_prio_(clock.make_timer()),
+      extra_if_(clock.make_timer()) {}
 
 Announcer::~Announcer() { stop(); }
 
@@ -158,6 +161,7 @@ std::vector<Announcer::Frame> Announcer::frames_for(const std::vector<AnnounceTa
   for (const AnnounceTarget& t : targets) {
     Frame f;
     f.ifindex = t.ifindex;
+    f.extra_if = t.extra_if;
     if (t.address.is_v4()) {
       const auto bytes = build_gratuitous_arp(t.address.to_v4(), t.mac);
       f.kind = AnnouncePacer::Kind::kArp;
@@ -184,20 +188,45 @@ void Announcer::start(const std::vector<AnnounceTarget>& targets) {
     second_burst_->arm(settings_.delay, [this] { burst(settings_.repeat); });
   }
   arm_refresh();
+  arm_extra_if();
+}
+
+void Announcer::arm_extra_if() {
+  if (settings_.extra_if <= core::Duration::zero()) return;
+  if (std::none_of(frames_.begin(), frames_.end(), [](const Frame& f) { return f.extra_if; })) {
+    return;
+  }
+  extra_if_->arm(settings_.extra_if, [this] {
+    if (!active_) return;
+    for (const Frame& f : frames_) {
+      if (!f.extra_if) continue;
+      pacer_.submit(this, f.ifindex, f.kind, f.bytes);
+      if (!active_) return;
+    }
+    arm_extra_if();
+  });
 }
 
 void Announcer::set_settings(const AnnounceSettings& settings) {
   const bool refresh_changed = settings.refresh != settings_.refresh;
+  const bool extra_if_changed = settings.extra_if != settings_.extra_if;
   settings_ = settings;
-  if (!active_ || !refresh_changed) return;
-  refresh_->cancel();
-  arm_refresh();
+  if (!active_) return;
+  if (refresh_changed) {
+    refresh_->cancel();
+    arm_refresh();
+  }
+  if (extra_if_changed) {
+    extra_if_->cancel();
+    arm_extra_if();
+  }
 }
 
 void Announcer::update_targets(const std::vector<AnnounceTarget>& targets,
                                const std::vector<AnnounceTarget>& added) {
   if (!active_) return;
   frames_ = frames_for(targets);
+  if (!extra_if_->armed()) arm_extra_if();  // the first address on an extra interface
   if (added.empty()) return;
   log()->debug("({}) Sending/queueing gratuitous ARPs and unsolicited NAs for {} new address(es)",
                name_, added.size());
@@ -226,6 +255,7 @@ void Announcer::stop() {
   second_burst_->cancel();
   refresh_->cancel();
   lower_prio_->cancel();
+  extra_if_->cancel();
   stats_.dropped += pacer_.cancel(this);
 }
 

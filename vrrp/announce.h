@@ -10,6 +10,12 @@
 // - every `garp_master_refresh` (0: off) a burst of `garp_master_refresh_repeat` rounds;
 // - as master, on a lower-priority advert: `garp_lower_prio_repeat` rounds at once and again
 //   `garp_lower_prio_delay` later (keepalived vrrp_state_master_rx).
+// - every `garp_extra_if` seconds (0: off) one round for the addresses on "extra" interfaces:
+//   those no advert leaves from, so that nothing else keeps the switches' MAC tables fresh there.
+//   keepalived 2.2.7, observed on the lab: with `all`, every VIP/eVIP interface other than the
+//   one the adverts are sent on (a `dev` elsewhere, or the VMAC under vmac_xmit_base), the first
+//   round one interval after the takeover; without `all`, only VMACs created for single
+//   addresses, which vigil does not make (per-address use_vmac is ignored), so nothing.
 // - Leaving master cancels every pending burst and drops frames still queued.
 //
 // Spacing: `vrrp_garp_interval` between two ARPs and `vrrp_gna_interval` between two NAs on the
@@ -56,6 +62,7 @@ struct AnnounceSettings {
   std::uint32_t refresh_repeat = 1;                // garp_master_refresh_repeat
   std::uint32_t lower_prio_repeat = 5;             // garp_lower_prio_repeat; 0: off
   core::Duration lower_prio_delay = std::chrono::seconds(5);  // garp_lower_prio_delay
+  core::Duration extra_if{0};  // garp_extra_if; 0: off (the targets say which are extra)
 };
 // The instance's effective values (finalize fills them; global_defs for any left unset).
 AnnounceSettings announce_settings(const config::VrrpInstance& instance,
@@ -68,6 +75,7 @@ struct AnnounceTarget {
   int ifindex = 0;
   MacAddress mac{};
   bool ipv6_router = false;  // NA Router flag: IPv6 forwarding on that interface
+  bool extra_if = false;     // announced again every garp_extra_if
 };
 
 struct PacingIntervals {
@@ -163,11 +171,13 @@ class Announcer {
     int ifindex = 0;
     AnnouncePacer::Kind kind = AnnouncePacer::Kind::kArp;
     std::vector<std::uint8_t> bytes;
+    bool extra_if = false;
   };
 
   static std::vector<Frame> frames_for(const std::vector<AnnounceTarget>& targets);
   void burst(std::uint32_t rounds);
   void send_rounds(const std::vector<Frame>& frames, std::uint32_t rounds);
+  void arm_extra_if();
   void record(AnnouncePacer::Kind kind, const std::error_code& result);
   void arm_refresh();
 
@@ -179,6 +189,7 @@ class Announcer {
   std::unique_ptr<core::Timer> second_burst_;
   std::unique_ptr<core::Timer> refresh_;
   std::unique_ptr<core::Timer> lower_prio_;
+  std::unique_ptr<core::Timer> extra_if_;
   AnnounceStats stats_;
 };
 

@@ -158,7 +158,7 @@ Engine::AdvertPath Engine::advert_path(const config::VrrpInstance& inst, const s
   path.key = SocketKey{inst.family, setup.ifindex, ah ? kIpProtoAh : kIpProtoVrrp, unicast};
   path.options.family = inst.family;
   path.options.protocol = path.key.protocol;
-  path.options.interface = if_name;
+  path.options.interface = inst.use_vmac && inst.vmac_xmit_base ? inst.interface : if_name;
   path.options.ifindex = setup.ifindex;
   if (!unicast) path.options.multicast_groups.push_back(setup.destinations.front());
   if (inst.kernel_rx_buf_size) {
@@ -211,11 +211,9 @@ bool Engine::create_instance(const config::VrrpInstance& inst, std::string& erro
       }
       interfaces_->refresh(vmac->name());
       if_name = vmac->name();
-      setup.ifindex = vmac->index();
-      if (inst.vmac_xmit_base) {
-        log().warn("({}) vmac_xmit_base is not supported yet; adverts leave from {}", inst.name,
-                   if_name);
-      }
+      // vmac_xmit_base: the VIPs and their announcements use the VMAC, the adverts go out and
+      // come in on the base interface, from its own MAC and primary address (as keepalived).
+      if (!inst.vmac_xmit_base) setup.ifindex = vmac->index();
     }
   }
   if (!find_source(inst, setup.source, error)) return false;
@@ -313,7 +311,7 @@ void Engine::on_packet(SocketEntry& entry, const ReceivedPacket& packet) {
     return;
   }
   if (ipv4) {
-    d->receive_ipv4(*ipv4, packet.ifindex);
+    d->receive_ipv4(*ipv4, packet.ifindex, packet.received_at);
   } else {
     d->receive_ipv6(packet);
   }

@@ -150,11 +150,11 @@ void Engine::reconfigure_instance(InstanceDriver& driver, const config::VrrpInst
   setup.config = &inst;
   setup.global = &config_->global;
   std::string if_name = inst.interface;
+  if (const Interface* itf = interfaces_->find(inst.interface)) setup.ifindex = itf->index;
   if (auto v = vmacs_.find(&driver); v != vmacs_.end()) {
     if_name = v->second->name();
-    setup.ifindex = v->second->index();
-  } else if (const Interface* itf = interfaces_->find(inst.interface)) {
-    setup.ifindex = itf->index;
+    // vmac_xmit_base: the adverts stay on the base interface (as in create_instance).
+    if (!inst.vmac_xmit_base) setup.ifindex = v->second->index();
   }
   std::string error;
   if (!find_source(inst, setup.source, error)) {

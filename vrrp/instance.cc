@@ -1,5 +1,6 @@
 #include "vrrp/instance.h"
 
+#include <algorithm>
 #include <chrono>
 #include <numeric>
 #include <type_traits>
@@ -101,7 +102,12 @@ void Instance::receive(const Datagram& datagram) {
                                                          : config_.params.advert_interval};
   const State before = machine_.state();
   const auto discarded = machine_.stats().lower_priority_discarded;
-  dispatch(event::AdvertReceived{received});
+  const core::TimePoint now = clock_.now();
+  core::TimePoint at = now;
+  if (datagram.received_at) {
+    at = std::clamp(*datagram.received_at, now - machine_.master_adver_interval(), now);
+  }
+  dispatch(event::AdvertReceived{received}, at);
   // A BACKUP that accepted the advert (neither a lower priority one it discards nor a master's
   // priority 0 farewell) follows a live master again.
   if (before == State::kBackup && machine_.state() == State::kBackup &&
@@ -115,7 +121,9 @@ void Instance::count_drop(DropReason reason) {
   ++counters_.dropped[static_cast<std::size_t>(reason)];
 }
 
-void Instance::dispatch(const Event& event) {
+void Instance::dispatch(const Event& event) { dispatch(event, clock_.now()); }
+
+void Instance::dispatch(const Event& event, core::TimePoint at) {
   // Hooks never call back synchronously into the instance; a re-entrant call would mean a hook
   // broke that rule, so it is refused rather than run against a half-applied action list.
   if (dispatching_) {
@@ -123,8 +131,13 @@ void Instance::dispatch(const Event& event) {
     return;
   }
   dispatching_ = true;
-  for (const Action& action : machine_.handle(event, clock_.now())) perform(action);
+  event_at_ = at;
+  for (const Action& action : machine_.handle(event, at)) perform(action);
   dispatching_ = false;
+}
+
+core::Duration Instance::remaining(Micros after) const {
+  return std::max(core::Duration::zero(), event_at_ + after - clock_.now());
 }
 
 void Instance::perform(const Action& action) {
@@ -134,9 +147,9 @@ void Instance::perform(const Action& action) {
         if constexpr (std::is_same_v<T, action::SendAdvert>) {
           send(a.priority);
         } else if constexpr (std::is_same_v<T, action::ArmAdverTimer>) {
-          timer_->arm(a.after, [this] { dispatch(event::AdverTimerExpired{}); });
+          timer_->arm(remaining(a.after), [this] { dispatch(event::AdverTimerExpired{}); });
         } else if constexpr (std::is_same_v<T, action::ArmMasterDownTimer>) {
-          timer_->arm(a.after, [this] { on_master_down_timer(); });
+          timer_->arm(remaining(a.after), [this] { on_master_down_timer(); });
         } else if constexpr (std::is_same_v<T, action::CancelTimers>) {
           timer_->cancel();
         } else if constexpr (std::is_same_v<T, action::AddVips>) {
@@ -149,6 +162,11 @@ void Instance::perform(const Action& action) {
         } else if constexpr (std::is_same_v<T, action::MasterRxLowerPriority>) {
           hooks_.lower_priority_advert(a.from, a.priority);
         } else if constexpr (std::is_same_v<T, action::Notify>) {
+          if (a.state == State::kStop) {
+            log().info("({}) Stopping", name());
+          } else {
+            log().info("({}) Entering {} STATE", name(), state_name(a.state));
+          }
           ++counters_.transitions;
           state_since_ = clock_.now();
           hooks_.state_changed(previous_state_, a.state);

@@ -65,6 +65,9 @@ class Instance {
   void start();
   // SIGTERM or removal: a master sends priority 0 and gives up its addresses; then STOP.
   void stop();
+  // The advert counts from `datagram.received_at` when the transport has it (bounded to the
+  // last Master_Adver_Interval, so a stepped wall clock cannot make it look old enough to fire
+  // the Master_Down_Timer before the next advert is due), else from now.
   void receive(const Datagram& datagram);
   // A packet for this instance dropped before receive() (IPsec AH failed in the transport).
   void count_drop(DropReason reason);
@@ -91,7 +94,12 @@ class Instance {
 
  private:
   void dispatch(const Event& event);
+  // `at`: the instant the event happened (an advert's kernel receive time); the state machine
+  // computes its timers from it, and they are armed to expire that long after `at`.
+  void dispatch(const Event& event, core::TimePoint at);
   void perform(const Action& action);
+  // What is left of `after` counted from the event being dispatched.
+  core::Duration remaining(Micros after) const;
   void on_master_down_timer();
   void send(std::uint8_t priority);
 
@@ -103,6 +111,7 @@ class Instance {
   InstanceCounters counters_;
   State previous_state_ = State::kInit;
   core::TimePoint state_since_;
+  core::TimePoint event_at_{};  // `at` of the event being dispatched
   bool dispatching_ = false;
 };
 

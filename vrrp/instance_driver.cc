@@ -131,12 +131,14 @@ void InstanceDriver::log_fault_reasons() const {
   log().info("({}) fault: {}", instance_.name(), why.empty() ? std::string("tracking") : why);
 }
 
-void InstanceDriver::receive_ipv4(const Ipv4Packet& packet, int ifindex) {
+void InstanceDriver::receive_ipv4(const Ipv4Packet& packet, int ifindex,
+                                  std::optional<core::TimePoint> received_at) {
   Datagram d;
   d.ip = packet.envelope();
   d.ttl = packet.ttl;
   d.ifindex = ifindex;
   d.message = packet.message;
+  d.received_at = received_at;
   if (packet.ah) {
     // keepalived vrrp_in_chk_ipsecah: ICV, SPI = source, then the anti-replay sequence.
     const AhVerdict verdict = ah_key_ ? check_ah(packet, *ah_key_, unicast_, ah_sequence_,
@@ -160,6 +162,7 @@ void InstanceDriver::receive_ipv6(const ReceivedPacket& packet) {
   d.ttl = packet.hop_limit;
   d.ifindex = packet.ifindex;
   d.message = packet.bytes;
+  d.received_at = packet.received_at;
   instance_.receive(d);
 }
 
@@ -223,6 +226,8 @@ std::vector<AnnounceTarget> InstanceDriver::announce_targets(
     t.ifindex = itf->index;
     if (auto mac = itf->mac()) t.mac = *mac;
     if (vip.address.is_v6()) t.ipv6_router = ipv6_forwarding_enabled(vip.dev);
+    // garp_extra_if all: interfaces the adverts do not leave from (see announce.h).
+    t.extra_if = config_->garp_extra_if_all && t.ifindex != ifindex_;
     targets.push_back(t);
   }
   return targets;

@@ -31,8 +31,10 @@ namespace vigil::vrrp {
 struct DriverSetup {
   const config::VrrpInstance* config = nullptr;
   const config::GlobalDefs* global = nullptr;
-  int ifindex = 0;         // the instance's interface (0: unicast without interface)
-  core::IpAddress source;  // adverts' source address
+  // The interface adverts are sent and received on: the instance's, its VMAC, or with
+  // vmac_xmit_base the VMAC's base (0: unicast without interface).
+  int ifindex = 0;
+  core::IpAddress source;                     // adverts' source address
   std::vector<core::IpAddress> destinations;  // the group, or every unicast peer
   std::uint8_t ttl = 255;                     // unicast_ttl for unicast peers
   RawSocket* socket = nullptr;
@@ -63,7 +65,8 @@ class InstanceDriver final : public InstanceHooks {
   std::uint64_t send_errors() const { return send_errors_; }
 
   // A received IPv4 packet for this instance's VRID (AH verified here) or an IPv6 message.
-  void receive_ipv4(const Ipv4Packet& packet, int ifindex);
+  void receive_ipv4(const Ipv4Packet& packet, int ifindex,
+                    std::optional<core::TimePoint> received_at = std::nullopt);
   void receive_ipv6(const ReceivedPacket& packet);
   // keepalived -V: leave the addresses in place when the instance stops.
   void set_keep_addresses(bool keep) { keep_addresses_ = keep; }

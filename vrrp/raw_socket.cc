@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <ctime>
 
 #include <spdlog/spdlog.h>
 
@@ -96,6 +98,14 @@ core::IpAddress from_in6(const in6_addr& a) {
 
 }  // namespace
 
+core::TimePoint received_on_steady_clock(std::chrono::system_clock::time_point realtime_received,
+                                         std::chrono::system_clock::time_point realtime_now,
+                                         core::TimePoint steady_now) {
+  const auto age =
+      std::max(realtime_now - realtime_received, std::chrono::system_clock::duration::zero());
+  return steady_now - std::chrono::duration_cast<core::Duration>(age);
+}
+
 std::unique_ptr<RawSocket> RawSocket::open(boost::asio::io_context& io,
                                            const RawSocketOptions& options,
                                            std::error_code& error) {
@@ -115,6 +125,9 @@ std::unique_ptr<RawSocket> RawSocket::open(boost::asio::io_context& io,
     error = last_error();
     return fail();
   }
+  // Kernel receive timestamps: the Master_Down_Timer runs from the advert's arrival.
+  const int on = 1;
+  if (!set_option(fd, SOL_SOCKET, SO_TIMESTAMPNS, on, error)) return fail();
   if (options.receive_buffer > 0 &&
       !set_option(fd, SOL_SOCKET, SO_RCVBUF, options.receive_buffer, error)) {
     return fail();
@@ -186,6 +199,16 @@ void RawSocket::drain() {
     }
     ReceivedPacket packet;
     packet.bytes = std::span<const std::uint8_t>(buffer_.data(), static_cast<std::size_t>(n));
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS) continue;
+      timespec ts;
+      std::memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+      const std::chrono::system_clock::time_point received{
+          std::chrono::duration_cast<std::chrono::system_clock::duration>(
+              std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec))};
+      packet.received_at = received_on_steady_clock(received, std::chrono::system_clock::now(),
+                                                    std::chrono::steady_clock::now());
+    }
     if (options_.family == core::Family::kIPv4) {
       if (from.ss_family != AF_INET) continue;
       const auto* sin = reinterpret_cast<const sockaddr_in*>(&from);

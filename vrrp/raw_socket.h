@@ -11,6 +11,7 @@
 // messages over with IPV6_PKTINFO / IPV6_HOPLIMIT. Checksums are ours in both directions, so a
 // bad one is counted rather than silently dropped by the kernel (no IPV6_CHECKSUM).
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -23,6 +24,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
+#include "core/clock.h"
 #include "core/ip_address.h"
 
 namespace vigil::vrrp {
@@ -43,7 +45,17 @@ struct ReceivedPacket {
   core::IpAddress destination;  // IPv6 only (from IPV6_PKTINFO); IPv4 has it in the header
   std::uint8_t hop_limit = 0;   // IPv6 only; IPv4 has the TTL in the header
   int ifindex = 0;
+  // The kernel's receive timestamp (SO_TIMESTAMPNS, CLOCK_REALTIME) moved onto the steady clock:
+  // now minus the packet's age. Empty if the kernel gave none.
+  std::optional<core::TimePoint> received_at;
 };
+
+// The kernel stamps received packets with CLOCK_REALTIME; vigil's timers run on the steady
+// clock. The packet's age (`realtime_now` - `realtime_received`) is taken off `steady_now`. A
+// negative age (the wall clock stepped back meanwhile) counts as 0.
+core::TimePoint received_on_steady_clock(std::chrono::system_clock::time_point realtime_received,
+                                         std::chrono::system_clock::time_point realtime_now,
+                                         core::TimePoint steady_now);
 
 class RawSocket {
  public:

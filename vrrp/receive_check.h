@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/ip_address.h"
 #include "vrrp/packet.h"
 #include "vrrp/timers.h"
@@ -50,6 +51,10 @@ struct Datagram {
   int ifindex = 0;
   std::span<const std::uint8_t> message;  // the VRRP message (after the IP header and any AH)
   bool via_ah = false;                    // carried in IPsec AH that the transport verified
+  // When the kernel received the packet (SO_TIMESTAMPNS), on the steady clock. The RFC's timers
+  // run from the advert's arrival, not from the moment the loop got round to it; empty when the
+  // transport has no timestamp (then the instance uses its clock's now()).
+  std::optional<core::TimePoint> received_at;
 };
 
 struct UnicastPeerCheck {

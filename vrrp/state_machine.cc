@@ -452,13 +452,10 @@ void StateMachine::arm_master_down(Micros after, bool skew_only, core::TimePoint
 
 void StateMachine::cancel_timer(Actions& out) { out.emplace_back(action::CancelTimers{}); }
 
+// The state change is logged by whoever performs the Notify action: on a takeover that comes
+// after the advert, the VIPs and the announcements, so the log writer's wake-up never delays them.
 void StateMachine::set_state(State s, Actions& out) {
   if (s == state_) return;
-  if (s == State::kStop) {
-    log().info("({}) Stopping", params_.name);
-  } else {
-    log().info("({}) Entering {} STATE", params_.name, state_name(s));
-  }
   state_ = s;
   out.emplace_back(action::Notify{s});
 }

@@ -118,6 +118,91 @@ TEST_F(AnnounceTest, RefreshRepeatsPeriodically) {
   EXPECT_EQ(sender.sent[6].at, t0 + 30s);
 }
 
+// garp_extra_if: one round for the addresses on extra interfaces every interval, the first one
+// interval after the takeover (keepalived 2.2.7 in the lab), independent of the second burst.
+TEST_F(AnnounceTest, ExtraInterfacesAreAnnouncedEveryInterval) {
+  AnnouncePacer pacer(clock, sender);
+  AnnounceSettings s;
+  s.repeat = 2;
+  s.delay = 5s;
+  s.extra_if = 3s;
+  Announcer a(clock, pacer, s, "VI_1");
+  AnnounceTarget on_vmac = target("10.0.0.1", 7);
+  on_vmac.extra_if = true;
+  AnnounceTarget on_eth1 = target("10.1.0.1", 8);
+  on_eth1.extra_if = true;
+  a.start({target("10.0.0.2"), on_vmac, on_eth1});
+  EXPECT_EQ(addresses_between(0s, 1s),
+            (std::vector<std::string>{"10.0.0.2", "10.0.0.1", "10.1.0.1", "10.0.0.2", "10.0.0.1",
+                                      "10.1.0.1"}));
+  clock.advance(10s);
+  EXPECT_EQ(addresses_between(1s, 4s), (std::vector<std::string>{"10.0.0.1", "10.1.0.1"}));
+  EXPECT_EQ(addresses_between(4s, 6s).size(), 6u);  // the second burst at 5 s, every address
+  EXPECT_EQ(addresses_between(6s, 7s), (std::vector<std::string>{"10.0.0.1", "10.1.0.1"}));
+  EXPECT_EQ(addresses_between(9s, 10s), (std::vector<std::string>{"10.0.0.1", "10.1.0.1"}));
+  for (const Sent& sent : sender.sent) {
+    if (sent.at == t0 + 3s) {
+      EXPECT_NE(sent.ifindex, 3);
+    }
+  }
+  a.stop();
+  const auto before = sender.sent.size();
+  clock.advance(1h);
+  EXPECT_EQ(sender.sent.size(), before);
+}
+
+TEST_F(AnnounceTest, NoExtraRoundsWithoutExtraInterfacesOrInterval) {
+  AnnouncePacer pacer(clock, sender);
+  AnnounceSettings s;
+  s.repeat = 1;
+  s.delay = 0s;
+  s.extra_if = 1s;
+  Announcer a(clock, pacer, s, "VI_1");
+  a.start({target("10.0.0.1")});  // the advert interface only
+  clock.advance(10s);
+  EXPECT_EQ(sender.sent.size(), 1u);
+  EXPECT_EQ(clock.pending(), 0u);
+
+  s.extra_if = 0s;
+  Announcer b(clock, pacer, s, "VI_2");
+  AnnounceTarget elsewhere = target("10.1.0.1", 8);
+  elsewhere.extra_if = true;
+  b.start({elsewhere});
+  clock.advance(10s);
+  EXPECT_EQ(sender.sent.size(), 2u);
+}
+
+// A reload that adds an address on an extra interface, or turns garp_extra_if on, starts the
+// rounds while master; one that turns it off stops them.
+TEST_F(AnnounceTest, ReloadStartsAndStopsExtraRounds) {
+  AnnouncePacer pacer(clock, sender);
+  AnnounceSettings s;
+  s.repeat = 1;
+  s.delay = 0s;
+  s.extra_if = 2s;
+  Announcer a(clock, pacer, s, "VI_1");
+  a.start({target("10.0.0.1")});
+  clock.advance(5s);
+  ASSERT_EQ(sender.sent.size(), 1u);
+  AnnounceTarget elsewhere = target("10.1.0.1", 8);
+  elsewhere.extra_if = true;
+  a.update_targets({target("10.0.0.1"), elsewhere}, {elsewhere});  // t0 + 5 s: one round
+  clock.advance(5s);
+  EXPECT_EQ(addresses_between(5s, 10s),
+            (std::vector<std::string>{"10.1.0.1", "10.1.0.1", "10.1.0.1"}));  // 5, 7, 9 s
+
+  s.extra_if = 0s;
+  a.set_settings(s);
+  const auto before = sender.sent.size();
+  clock.advance(10s);
+  EXPECT_EQ(sender.sent.size(), before);
+
+  s.extra_if = 4s;
+  a.set_settings(s);  // t0 + 20 s
+  clock.advance(5s);
+  EXPECT_EQ(addresses_between(20s, 25s), (std::vector<std::string>{"10.1.0.1"}));  // 24 s
+}
+
 TEST_F(AnnounceTest, StopCancelsPendingBursts) {
   AnnouncePacer pacer(clock, sender);
   AnnounceSettings s;
@@ -360,6 +445,14 @@ TEST(AnnounceSettingsTest, FromConfig) {
   EXPECT_EQ(s.refresh_repeat, 1u);
   EXPECT_EQ(s.lower_prio_repeat, 5u);
   EXPECT_EQ(s.lower_prio_delay, 5s);
+  EXPECT_EQ(s.extra_if, 0s);
+
+  g.vrrp_garp_extra_if = std::chrono::seconds(100);
+  EXPECT_EQ(announce_settings(i, g).extra_if, 100s);
+  i.garp_extra_if = std::chrono::seconds(0);  // the instance's 0 turns the global one off
+  EXPECT_EQ(announce_settings(i, g).extra_if, 0s);
+  i.garp_extra_if = std::chrono::seconds(30);
+  EXPECT_EQ(announce_settings(i, g).extra_if, 30s);
 
   g.vrrp_garp_master_repeat = 3;
   g.vrrp_garp_lower_prio_repeat = 1;

@@ -200,5 +200,96 @@ TEST(VrrpInstance, ReportsAcceptedMastersToItsSyncGroup) {
   EXPECT_EQ(hooks.masters_heard, 1);
 }
 
+// Still BACKUP one microsecond before `at`, MASTER at `at`.
+void expect_takeover_at(core::SimulatedClock& clock, const Instance& instance, core::TimePoint at) {
+  clock.run_until(at - std::chrono::microseconds(1));
+  EXPECT_EQ(instance.state(), State::kBackup);
+  clock.run_until(at);
+  EXPECT_EQ(instance.state(), State::kMaster);
+}
+
+// The Master_Down_Timer runs from the advert's arrival (the kernel's receive timestamp), not from
+// the moment the loop handled it: RFC 5798 6.4.2 resets the timer when the advert is received.
+TEST(VrrpInstance, MasterDownTimerRunsFromTheKernelReceiveTime) {
+  core::SimulatedClock clock;
+  RecordingHooks hooks;
+  const auto c = config(100);
+  Instance instance(c, clock, hooks);
+  instance.start();
+  clock.advance(std::chrono::seconds(1));
+  auto p = from_peer(c, 200);
+  const core::TimePoint arrived = clock.now() - std::chrono::microseconds(700);
+  p.datagram.received_at = arrived;
+  instance.receive(p.datagram);
+  // RFC 3768: 3 * 1 s + (256 - 100) / 256 s = 3 609 375 us after the arrival.
+  expect_takeover_at(clock, instance, arrived + std::chrono::microseconds(3'609'375));
+}
+
+// A priority 0 advert: Skew_Time from its arrival.
+TEST(VrrpInstance, SkewTimerRunsFromTheKernelReceiveTime) {
+  core::SimulatedClock clock;
+  RecordingHooks hooks;
+  const auto c = config(100);
+  Instance instance(c, clock, hooks);
+  instance.start();
+  auto p = from_peer(c, 0);
+  const core::TimePoint arrived = clock.now() - std::chrono::microseconds(250);
+  p.datagram.received_at = arrived;
+  instance.receive(p.datagram);
+  expect_takeover_at(clock, instance, arrived + std::chrono::microseconds(609'375));
+}
+
+// A receive time is trusted back to one Master_Adver_Interval at most (a wall clock stepped
+// forward between the kernel's stamp and its reading must not fire the timer before the next
+// advert is due), and never in the future.
+TEST(VrrpInstance, ReceiveTimeIsBoundedToOneAdvertIntervalAndNow) {
+  core::SimulatedClock clock;
+  RecordingHooks hooks;
+  const auto c = config(100);
+  Instance instance(c, clock, hooks);
+  instance.start();
+  auto old = from_peer(c, 200);
+  old.datagram.received_at = clock.now() - std::chrono::seconds(30);
+  const core::TimePoint bounded = clock.now() - std::chrono::seconds(1);
+  instance.receive(old.datagram);
+  expect_takeover_at(clock, instance, bounded + std::chrono::microseconds(3'609'375));
+
+  Instance later(c, clock, hooks);
+  later.start();
+  auto future = from_peer(c, 200);
+  future.datagram.received_at = clock.now() + std::chrono::seconds(30);
+  const core::TimePoint now = clock.now();
+  later.receive(future.datagram);
+  expect_takeover_at(clock, later, now + std::chrono::microseconds(3'609'375));
+}
+
+// On a takeover the advert goes out and the addresses are installed and announced before the
+// state change is reported (notify scripts, FIFO, log), and the Adver_Timer runs from the expiry.
+TEST(VrrpInstance, TakeoverSendsAndInstallsBeforeNotifying) {
+  core::SimulatedClock clock;
+  struct OrderHooks : RecordingHooks {
+    void send_advert(const Advert& advert) override {
+      RecordingHooks::send_advert(advert);
+      calls.push_back("advert");
+    }
+    void state_changed(State from, State to) override {
+      RecordingHooks::state_changed(from, to);
+      calls.push_back(std::string("notify ") + std::string(state_name(to)));
+    }
+  } hooks;
+  Instance instance(config(150), clock, hooks);
+  instance.start();
+  hooks.calls.clear();
+  const core::TimePoint start = clock.now();
+  clock.run_until(start + std::chrono::microseconds(3'414'062));
+  ASSERT_EQ(instance.state(), State::kMaster);
+  EXPECT_EQ(hooks.calls,
+            (std::vector<std::string>{"advert", "install", "announce", "notify MASTER"}));
+  clock.run_until(start + std::chrono::microseconds(4'414'061));
+  EXPECT_EQ(hooks.adverts.size(), 1u);
+  clock.run_until(start + std::chrono::microseconds(4'414'062));
+  EXPECT_EQ(hooks.adverts.size(), 2u);
+}
+
 }  // namespace
 }  // namespace vigil::vrrp
