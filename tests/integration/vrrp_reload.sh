@@ -151,7 +151,7 @@ prio0=$(cap "$t_reload" '$6 == "0"' 5 | sort -u | tr '\n' ' ')
 # VI_1's adverts from d1: one a second through the reload (an extra advert would split a
 # second into two short gaps; a late one under load is not what this is about), and the new
 # address list once reloaded.
-gaps=$(cap "$(awk -v t="$t_reload" 'BEGIN { print t - 3 }')" '$4 == "10.77.0.1" && $5 == "51"' |
+gaps=$(cap "$(awk -v t="$t_reload" 'BEGIN { printf "%.6f", t - 3 }')" '$4 == "10.77.0.1" && $5 == "51"' |
   awk 'NR > 1 { printf "%.3f\n", $1 - prev } { prev = $1 }')
 [ "$(wc -l <<<"$gaps")" -ge 5 ] || fail "too few VI_1 adverts captured: $gaps"
 awk '$1 < 0.6 { bad = 1 } END { exit bad }' <<<"$gaps" ||
