@@ -194,8 +194,26 @@ expect_ops "add_service=0 edit_service=0 del_service=0 add_dest=1 edit_dest=1 de
 conns_of() {  # conns_of SERVICE DEST: the destination's connection counter (ipvsadm --stats)
   ipvsadm -Ln --stats -t "$1" | awk -v d="$2" '$2 == d {print $3}'
 }
-before=$(conns_of 10.0.0.1:80 10.0.2.11:8080)
-svc_before=$(ipvsadm -Ln --stats -t 10.0.0.1:80 | awk '$1 == "TCP" {print $3}')
+# The kernel folds its per-CPU counters into what ipvsadm reads only every 2 s (the rate
+# estimator's timer), and a destination just restored from the trash reads 0 until then: read
+# both counters until two reads 2.5 s apart agree.
+counters() {
+  echo "$(conns_of 10.0.0.1:80 10.0.2.11:8080) $(ipvsadm -Ln --stats -t 10.0.0.1:80 |
+    awk '$1 == "TCP" {print $3}')"
+}
+stable_counters() {
+  local prev cur i
+  prev=$(counters)
+  for i in 1 2 3 4 5 6; do
+    sleep 2.5
+    cur=$(counters)
+    [ "$cur" = "$prev" ] && break
+    prev=$cur
+  done
+  echo "$cur"
+}
+c=$(stable_counters)
+before=${c% *} svc_before=${c#* }
 sed -i 's/^  real_server 10.0.2.12 8080 {/  real_server 10.0.2.12 8080 {\n    weight 2/' "$w/k.conf"
 awk '/^virtual_server 10.0.0.2 80/ {skip = 1} !skip {print} skip && /^}/ {skip = 0}' "$w/k.conf" \
   >"$w/k2.conf"
@@ -227,8 +245,8 @@ expect_table 15 "reload applied"
 sleep 3  # the new checkers' first round changes nothing more
 expect_ops "add_service=1 edit_service=0 del_service=1 add_dest=2 edit_dest=1 del_dest=0" \
   "reload: only the difference"
-after=$(conns_of 10.0.0.1:80 10.0.2.11:8080)
-svc_after=$(ipvsadm -Ln --stats -t 10.0.0.1:80 | awk '$1 == "TCP" {print $3}')
+c=$(stable_counters)
+after=${c% *} svc_after=${c#* }
 if [ -n "$before" ] && [ "$before" -gt 0 ] && [ "$after" = "$before" ] &&
   [ "$svc_after" = "$svc_before" ]; then
   ok "the unchanged service and destination kept their counters ($svc_after, $after connections)"
