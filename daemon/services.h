@@ -50,6 +50,7 @@ class Services {
   const checkers::Manager* checkers() const { return checkers_.get(); }
   const ipvs::Syncer* ipvs() const { return syncer_.get(); }
   const core::Clock& clock() const { return clock_; }
+  const SmtpAlerts& alerts() const { return alerts_; }
   // The running configuration (the checkers' and the IPVS table's; status output).
   const std::shared_ptr<const config::Config>& config() const { return config_; }
 
