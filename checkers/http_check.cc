@@ -1,6 +1,5 @@
 #include "checkers/http_check.h"
 
-#include <array>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -13,6 +12,7 @@
 
 #include "checkers/http_fetch.h"
 #include "checkers/http_message.h"
+#include "checkers/read_buffer.h"
 #include "core/stream_regex.h"
 
 namespace vigil::checkers {
@@ -85,8 +85,6 @@ class HttpProbe final : public ConnectionProbe {
   }
 
  private:
-  static constexpr std::size_t kReadChunk = 4096;  // keepalived's MAX_BUFFER_LENGTH
-
   void begin() override {
     url_ = 0;
     begin_url();
@@ -116,8 +114,8 @@ class HttpProbe final : public ConnectionProbe {
   void written(const boost::system::error_code& ec) {
     const bool timed_out = end_step();
     if (timed_out || ec) {
-      fail(describe({timed_out, timed_out ? std::error_code{} : std::error_code(ec)}, "send request",
-                    endpoint_.connect_timeout));
+      fail(describe({timed_out, timed_out ? std::error_code{} : std::error_code(ec)},
+                    "send request", endpoint_.connect_timeout));
       return;
     }
     read();
@@ -125,8 +123,9 @@ class HttpProbe final : public ConnectionProbe {
 
   void read() {
     begin_step();
+    if (!buffer_) buffer_.emplace();
     socket_.async_read_some(
-        boost::asio::buffer(buffer_),
+        boost::asio::buffer(buffer_->data(), ReadBuffer::kSize),
         bind([](ConnectionProbe* p, const boost::system::error_code& ec, std::size_t n) {
           static_cast<HttpProbe*>(p)->received(ec, n);
         }));
@@ -137,7 +136,7 @@ class HttpProbe final : public ConnectionProbe {
       fail(describe({true, {}}, "read", endpoint_.connect_timeout));
       return;
     }
-    const std::string_view bytes(buffer_.data(), n);
+    const std::string_view bytes(buffer_->data(), n);
     if (n > 0 && search_) search_->feed(bytes);
     if (n > 0 && !parser_.feed(bytes)) {
       fail("bad response: " + parser_.error());
@@ -159,6 +158,7 @@ class HttpProbe final : public ConnectionProbe {
   }
 
   void response_complete() {
+    buffer_.reset();
     // keepalived: "Read, no data received from" (no complete header before the close).
     if (!parser_.header_complete()) {
       fail("read: no data received");
@@ -181,6 +181,7 @@ class HttpProbe final : public ConnectionProbe {
 
   // The first failing url ends the probe.
   void fail(const std::string& why) {
+    buffer_.reset();
     finish(CheckResult::failed(url_failure((*urls_)[url_], why)));
   }
 
@@ -193,7 +194,7 @@ class HttpProbe final : public ConnectionProbe {
   std::string digest_;
   const std::string empty_;
   std::optional<core::StreamSearch> search_;
-  std::array<char, kReadChunk> buffer_{};
+  std::optional<ReadBuffer> buffer_;  // lent while a response is read
 };
 
 class HttpCheck final : public Check {
