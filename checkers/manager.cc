@@ -25,6 +25,11 @@ spdlog::logger& log() {
   return *logger;
 }
 
+// How late a probe may start (core::Timer::set_slack): probes due within the same 10 ms start
+// in one wake-up of the loop, as keepalived's do within one turn of its scheduler. 1% of the
+// shortest delay_loop (1 s).
+constexpr core::Duration kProbeSlack = std::chrono::milliseconds(10);
+
 // The coroutine owns its Check: a probe still in flight when the manager goes away keeps its
 // Check alive until it has unwound.
 boost::asio::awaitable<CheckResult> run_probe(std::shared_ptr<Check> check) {
@@ -117,6 +122,7 @@ void Manager::populate(const config::Lvs& lvs, Previous* previous) {
           continue;
         }
         auto slot = std::make_unique<Slot>();
+        slot->manager = this;
         slot->service = index;
         slot->real_server = r;
         slot->checker = c;
@@ -129,6 +135,7 @@ void Manager::populate(const config::Lvs& lvs, Previous* previous) {
         ++group->owners;
         slot->shared = group;
         slot->timer = clock_.make_timer();
+        slot->timer->set_slack(kProbeSlack);
         slot->cancel = std::make_shared<boost::asio::cancellation_signal>();
         slot->status = CheckerStatus{};
         slot->status.virtual_server = index;
@@ -324,7 +331,14 @@ void Manager::cancel_probes() {
     slot->timer->cancel();
     if (slot->started) {
       ++stats_.probes_cancelled;
-      slot->cancel->emit(boost::asio::cancellation_type::terminal);
+      if (slot->current) {
+        // Started through Check::start(): its sink will not be called.
+        slot->check->cancel();
+        slot->current.reset();
+        slot->started = false;
+      } else {
+        slot->cancel->emit(boost::asio::cancellation_type::terminal);
+      }
     }
   }
 }
@@ -359,6 +373,10 @@ void Manager::probe(Slot& slot) {
   run->nominal = slot.due;
   run->owners.push_back(&slot);
   slot.shared->latest = run;
+  if (slot.check->start(slot)) {
+    slot.current = std::move(run);
+    return;
+  }
   std::weak_ptr<bool> alive = alive_;
   Slot* s = &slot;
   // The completion holds the cancellation signal, so it outlives the operation it is bound to;
@@ -375,7 +393,6 @@ void Manager::probe(Slot& slot) {
             boost::asio::post(executor, [signal] {});
             auto a = alive.lock();
             if (!a || !*a) return;
-            s->started = false;
             if (e) {
               // Checks never throw; if one did, it is a bug: fail the probe, keep the daemon.
               try {
@@ -387,10 +404,20 @@ void Manager::probe(Slot& slot) {
               }
               log().error("probe raised an exception: {}", result.reason);
             }
-            run->result = std::move(result);
-            run->completed = clock_.now();
-            deliver(run);
+            completed(*s, run, std::move(result));
           }));
+}
+
+void Manager::Slot::probe_done(CheckResult&& result) {
+  const std::shared_ptr<Run> run = std::move(current);
+  manager->completed(*this, run, std::move(result));
+}
+
+void Manager::completed(Slot& slot, const std::shared_ptr<Run>& run, CheckResult&& result) {
+  slot.started = false;
+  run->result = std::move(result);
+  run->completed = clock_.now();
+  deliver(run);
 }
 
 void Manager::deliver(const std::shared_ptr<Run>& run) {

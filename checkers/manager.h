@@ -158,7 +158,12 @@ class Manager {
     std::size_t owners = 0;
     std::shared_ptr<Run> latest;
   };
-  struct Slot {
+  // A checker. It is the sink of its own probes when its Check has start() (connection_probe.h).
+  struct Slot final : ProbeSink {
+    void probe_done(CheckResult&& result) override;
+
+    Manager* manager = nullptr;
+    std::shared_ptr<Run> current;  // the probe start() began
     std::size_t service = 0;
     std::size_t real_server = 0;
     std::size_t checker = 0;
@@ -204,6 +209,7 @@ class Manager {
   // The next probe `after` from `from` (so that checkers given the same time stay together).
   void schedule(Slot& slot, core::Duration after, core::TimePoint from);
   void probe(Slot& slot);
+  void completed(Slot& slot, const std::shared_ptr<Run>& run, CheckResult&& result);
   void deliver(const std::shared_ptr<Run>& run);
   void finished(Slot& slot, const CheckResult& result, core::TimePoint now);
   void cancel_probes();
