@@ -14,6 +14,7 @@
 #include "checkers/file_check.h"
 #include "checkers/make_check.h"
 #include "core/logging.h"
+#include "core/random_seed.h"
 #include "parser/config/script_defaults.h"
 #include "parser/dump_json.h"
 
@@ -56,7 +57,7 @@ Manager::Manager(boost::asio::io_context& io, core::Clock& clock, CheckContext c
       context_(std::move(context)),
       listener_(std::move(listener)),
       factory_(factory ? std::move(factory) : CheckFactory(make_check)),
-      random_(std::random_device{}()) {}
+      random_(core::random_seed()) {}
 
 Manager::~Manager() {
   stop();
