@@ -173,9 +173,11 @@ void Manager::populate(const config::Lvs& lvs, Previous* previous) {
         const auto& [alive, quorum_up] = old->second;
         std::erase_if(events, [&](const HealthEvent& e) {
           switch (e.kind) {
-            case HealthEventKind::kRealServerUp:
-              return std::find(alive.begin(), alive.end(),
-                               real_server_name(vs.real_servers[e.real_server], vs)) != alive.end();
+            case HealthEventKind::kRealServerUp: {
+              const auto& rs = vs.real_servers[e.real_server];
+              return std::find(alive.begin(), alive.end(), std::make_pair(rs.address, rs.port)) !=
+                     alive.end();
+            }
             case HealthEventKind::kQuorumUp:
               return quorum_up;
             case HealthEventKind::kQuorumDown:
@@ -231,9 +233,10 @@ Manager::Previous Manager::take_previous() {
   }
   for (const auto& service : services_) {
     const auto& vs = *service->config;
-    std::vector<std::string> alive;
+    std::vector<std::pair<core::IpAddress, std::uint16_t>> alive;
     for (std::size_t r = 0; r < vs.real_servers.size(); ++r) {
-      if (service->health.alive(r)) alive.push_back(real_server_name(vs.real_servers[r], vs));
+      const auto& rs = vs.real_servers[r];
+      if (service->health.alive(r)) alive.emplace_back(rs.address, rs.port);
     }
     previous.services.emplace(virtual_server_name(vs),
                               std::make_pair(std::move(alive), service->health.quorum_up()));
