@@ -464,8 +464,8 @@ void Manager::log_probe(const Slot& slot, const CheckResult& result, bool was_up
 
 void Manager::report(Service& service, const std::vector<HealthEvent>& events) {
   const auto& vs = *service.config;
+  const std::string vs_name = events.empty() ? std::string() : virtual_server_name(vs);
   for (const HealthEvent& e : events) {
-    const std::string vs_name = virtual_server_name(vs);
     const auto rs_name = [&] { return real_server_name(vs.real_servers[e.real_server], vs); };
     const auto inhibit = [&] {
       return vs.real_servers[e.real_server].inhibit_on_failure.value_or(vs.inhibit_on_failure);
@@ -478,7 +478,17 @@ void Manager::report(Service& service, const std::vector<HealthEvent>& events) {
       case HealthEventKind::kCheckerDown:  // logged with its reason by finished()
         break;
       case HealthEventKind::kRealServerUp:
-        log().info("{} service {} to VS {}", inhibit() ? "Enabling" : "Adding", rs_name(), vs_name);
+        // keepalived does not log the real servers that are up at start (36,800 lines at
+        // start-up for issue #2318's size, formatted on the loop and sent to syslog).
+        if (e.initial) {
+          if (log().should_log(spdlog::level::debug)) {
+            log().debug("{} service {} to VS {}", inhibit() ? "Enabling" : "Adding", rs_name(),
+                        vs_name);
+          }
+        } else {
+          log().info("{} service {} to VS {}", inhibit() ? "Enabling" : "Adding", rs_name(),
+                     vs_name);
+        }
         break;
       case HealthEventKind::kRealServerDown:
         log().info("{} service {} from VS {}", inhibit() ? "Disabling" : "Removing", rs_name(),
