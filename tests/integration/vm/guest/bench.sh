@@ -7,8 +7,8 @@
 #   big      the same reload at the size of keepalived issue #2318, with a VRRP instance as
 #            master and a vigild -P backup on a veth: any VRRP state change during the reload is
 #            counted
-# CPU seconds: time on CPU of every thread of the daemon's processes (schedstat), kernel work
-# on their behalf included (IPVS commands run in the sender's context).
+# CPU seconds: utime + stime of the daemon's processes (every thread, exited ones included),
+# kernel work on their behalf included (IPVS commands run in the sender's context).
 # Prints "BENCH name daemon wall_s cpu_s ops" lines for the host to collect.
 . /vm/lib.sh
 load_ipvs || { bad "cannot load ip_vs"; finish; exit; }
@@ -19,13 +19,14 @@ w=/tmp/bench
 mkdir -p "$w"
 repeat=${BENCH_REPEAT:-1}
 
-# cpu_ns NAME: nanoseconds on CPU of every thread of every process called NAME
+# cpu_ns NAME: nanoseconds on CPU of every process called NAME, from utime + stime of
+# /proc/PID/stat (clock ticks of 10 ms): unlike the threads' schedstat it keeps the time of
+# threads that have exited (vigild parses a reload and reads the IPVS table on short-lived
+# worker threads).
 cpu_ns() {
   t=0
   for p in $(pidof "$1"); do
-    for f in /proc/"$p"/task/*/schedstat; do
-      read -r ns _ <"$f" 2>/dev/null && t=$((t + ns))
-    done
+    ticks=$(awk '{print $14 + $15}' /proc/"$p"/stat 2>/dev/null) && t=$((t + ticks * 10000000))
   done
   echo "$t"
 }
