@@ -14,6 +14,7 @@
 #include "checkers/file_check.h"
 #include "checkers/make_check.h"
 #include "core/logging.h"
+#include "core/random_seed.h"
 #include "parser/config/script_defaults.h"
 #include "parser/dump_json.h"
 
@@ -61,7 +62,7 @@ Manager::Manager(boost::asio::io_context& io, core::Clock& clock, CheckContext c
       context_(std::move(context)),
       listener_(std::move(listener)),
       factory_(factory ? std::move(factory) : CheckFactory(make_check)),
-      random_(std::random_device{}()) {}
+      random_(core::random_seed()) {}
 
 Manager::~Manager() {
   stop();
@@ -179,9 +180,11 @@ void Manager::populate(const config::Lvs& lvs, Previous* previous) {
         const auto& [alive, quorum_up] = old->second;
         std::erase_if(events, [&](const HealthEvent& e) {
           switch (e.kind) {
-            case HealthEventKind::kRealServerUp:
-              return std::find(alive.begin(), alive.end(),
-                               real_server_name(vs.real_servers[e.real_server], vs)) != alive.end();
+            case HealthEventKind::kRealServerUp: {
+              const auto& rs = vs.real_servers[e.real_server];
+              return std::find(alive.begin(), alive.end(), std::make_pair(rs.address, rs.port)) !=
+                     alive.end();
+            }
             case HealthEventKind::kQuorumUp:
               return quorum_up;
             case HealthEventKind::kQuorumDown:
@@ -237,9 +240,10 @@ Manager::Previous Manager::take_previous() {
   }
   for (const auto& service : services_) {
     const auto& vs = *service->config;
-    std::vector<std::string> alive;
+    std::vector<std::pair<core::IpAddress, std::uint16_t>> alive;
     for (std::size_t r = 0; r < vs.real_servers.size(); ++r) {
-      if (service->health.alive(r)) alive.push_back(real_server_name(vs.real_servers[r], vs));
+      const auto& rs = vs.real_servers[r];
+      if (service->health.alive(r)) alive.emplace_back(rs.address, rs.port);
     }
     previous.services.emplace(virtual_server_name(vs),
                               std::make_pair(std::move(alive), service->health.quorum_up()));
@@ -487,8 +491,8 @@ void Manager::log_probe(const Slot& slot, const CheckResult& result, bool was_up
 
 void Manager::report(Service& service, const std::vector<HealthEvent>& events) {
   const auto& vs = *service.config;
+  const std::string vs_name = events.empty() ? std::string() : virtual_server_name(vs);
   for (const HealthEvent& e : events) {
-    const std::string vs_name = virtual_server_name(vs);
     const auto rs_name = [&] { return real_server_name(vs.real_servers[e.real_server], vs); };
     const auto inhibit = [&] {
       return vs.real_servers[e.real_server].inhibit_on_failure.value_or(vs.inhibit_on_failure);
@@ -501,7 +505,17 @@ void Manager::report(Service& service, const std::vector<HealthEvent>& events) {
       case HealthEventKind::kCheckerDown:  // logged with its reason by finished()
         break;
       case HealthEventKind::kRealServerUp:
-        log().info("{} service {} to VS {}", inhibit() ? "Enabling" : "Adding", rs_name(), vs_name);
+        // keepalived does not log the real servers that are up at start (36,800 lines at
+        // start-up for issue #2318's size, formatted on the loop and sent to syslog).
+        if (e.initial) {
+          if (log().should_log(spdlog::level::debug)) {
+            log().debug("{} service {} to VS {}", inhibit() ? "Enabling" : "Adding", rs_name(),
+                        vs_name);
+          }
+        } else {
+          log().info("{} service {} to VS {}", inhibit() ? "Enabling" : "Adding", rs_name(),
+                     vs_name);
+        }
         break;
       case HealthEventKind::kRealServerDown:
         log().info("{} service {} from VS {}", inhibit() ? "Disabling" : "Removing", rs_name(),

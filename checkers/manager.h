@@ -27,6 +27,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/cancellation_signal.hpp>
@@ -37,6 +38,7 @@
 #include "core/clock.h"
 #include "core/file_watcher.h"
 #include "core/histogram.h"
+#include "core/ip_address.h"
 #include "parser/config/global.h"
 #include "parser/config/lvs.h"
 #include "parser/config/vrrp.h"
@@ -187,8 +189,11 @@ class Manager {
   struct Previous {
     // "virtual server|real server|checker identity" -> the checkers with that key, in order.
     std::map<std::string, std::vector<Carried>> checkers;
-    // virtual server name -> its alive real servers and its quorum.
-    std::map<std::string, std::pair<std::vector<std::string>, bool>> services;
+    // virtual server name -> its alive real servers (address and port: a real server's name
+    // within its virtual server, without formatting 37,000 of them at a large reload) and its
+    // quorum.
+    std::map<std::string, std::pair<std::vector<std::pair<core::IpAddress, std::uint16_t>>, bool>>
+        services;
   };
 
   // A FILE_CHECK: the checker follows the track_file `file`.

@@ -17,6 +17,7 @@
 #include "daemon/notify.h"
 #include "daemon/options.h"
 #include "daemon/smtp_alerts.h"
+#include "ipvs/background_reader.h"
 #include "ipvs/netlink_kernel.h"
 #include "ipvs/sync_daemon.h"
 #include "ipvs/syncer.h"
@@ -71,6 +72,7 @@ class Services {
   std::unique_ptr<checkers::Manager> checkers_;
   // The IPVS table runs with the checkers (keepalived's checker child programs it).
   std::unique_ptr<ipvs::NetlinkKernel> ipvs_kernel_;
+  std::unique_ptr<ipvs::BackgroundReader> ipvs_reader_;  // outlives syncer_
   std::unique_ptr<ipvs::Syncer> syncer_;
   // lvs_sync_daemon follows its VRRP instance (keepalived's VRRP child drives it).
   std::unique_ptr<ipvs::SyncDaemonControl> sync_daemon_;
