@@ -84,10 +84,25 @@ std::string server_name(const core::IpAddress& address, std::uint16_t port);
 std::string real_server_name(const config::RealServer& rs, const config::VirtualServer& vs);
 std::string virtual_server_name(const config::VirtualServer& vs);
 
+// Where a probe started with Check::start() delivers its verdict.
+class ProbeSink {
+ public:
+  virtual void probe_done(CheckResult&& result) = 0;
+
+ protected:
+  ~ProbeSink() = default;
+};
+
 class Check {
  public:
   virtual ~Check() = default;
   virtual boost::asio::awaitable<CheckResult> run() = 0;
+  // The cheaper way to probe, for the checks that have one (TCP_CHECK, plain HTTP_GET:
+  // connection_probe.h): starts a probe whose verdict goes to `sink` (never from within
+  // start()), and returns true; false: this check only has run().
+  virtual bool start(ProbeSink& /*sink*/) { return false; }
+  // Stops the probe start() began: its sink is not called.
+  virtual void cancel() {}
 };
 
 }  // namespace vigil::checkers

@@ -15,6 +15,7 @@
 #include "checkers/deadline.h"
 #include "checkers/dns_message.h"
 #include "checkers/udp_socket.h"
+#include "core/random_seed.h"
 
 namespace vigil::checkers {
 namespace {
@@ -25,7 +26,7 @@ using boost::asio::use_awaitable;
 // keepalived: header->id = htons(random()). Unpredictable enough that a stray or forged reply
 // for an earlier probe is ignored; not a security boundary.
 std::uint16_t random_id() {
-  static std::mt19937 engine{std::random_device{}()};
+  static std::mt19937 engine{core::random_seed()};
   return static_cast<std::uint16_t>(engine() & 0xffff);
 }
 

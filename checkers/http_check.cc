@@ -1,11 +1,18 @@
 #include "checkers/http_check.h"
 
 #include <chrono>
+#include <memory>
 #include <optional>
+#include <string_view>
 #include <vector>
+
+#include <boost/asio/write.hpp>
+
+#include "checkers/connection_probe.h"
 
 #include "checkers/http_fetch.h"
 #include "checkers/http_message.h"
+#include "checkers/read_buffer.h"
 #include "core/stream_regex.h"
 
 namespace vigil::checkers {
@@ -25,25 +32,206 @@ struct UrlPlan {
   std::optional<std::size_t> regex_max_offset;  // as written: the last acceptable start
 };
 
+// Empty when a response with `status` and `digest` (lower-case hex; empty without `digest`)
+// passes the url's tests, `search` having seen the whole response; else keepalived's verdict in
+// words.
+std::string url_verdict(const UrlPlan& url, unsigned status, const std::string& digest,
+                        std::optional<core::StreamSearch>& search) {
+  // keepalived: "HTTP status code error to ..." when the code is not in status_code.
+  if (!url.accepted.accepts(status))
+    return "HTTP status code " + std::to_string(status) + " not accepted";
+  if (url.digest && digest != *url.digest)
+    return "MD5 digest mismatch (got " + digest + ", expected " + *url.digest + ")";
+  if (search) {
+    search->finish();
+    if (search->state() == core::StreamSearch::State::kError)
+      return "regex match error: " + search->error();
+    const bool matched = search->state() == core::StreamSearch::State::kMatched;
+    // keepalived: "Regex match failed" when matched == regex_no_match.
+    if (matched == url.regex_no_match) {
+      if (url.regex_no_match)
+        return "regex matched at offset " + std::to_string(search->match_offset()) +
+               " (regex_no_match)";
+      return search->truncated()
+                 ? "regex did not match (a partial match longer than 64 KiB was given up)"
+                 : "regex did not match";
+    }
+  }
+  return {};
+}
+
+using Urls = std::shared_ptr<const std::vector<UrlPlan>>;
+
+std::string url_failure(const UrlPlan& url, const std::string& why) {
+  return "url(" + url.path + "): " + why;
+}
+
+// HTTP_GET over plain HTTP as callbacks (connection_probe.h): the exchange http_fetch() makes
+// (request, then reads of at most 4 KiB until the body is complete or the server closes, each
+// within connect_timeout), with the parser, the MD5 context and the buffer kept from probe to
+// probe.
+class HttpProbe final : public ConnectionProbe {
+ public:
+  HttpProbe(boost::asio::io_context& io, Endpoint endpoint, config::HttpProtocol protocol,
+            Urls urls)
+      : ConnectionProbe(io, std::move(endpoint)),
+        urls_(std::move(urls)),
+        parser_([this](std::string_view body) {
+          if (digesting_) md5_.update(body);
+        }) {
+    requests_.reserve(urls_->size());
+    for (const UrlPlan& url : *urls_)
+      requests_.push_back(http_request(url.path, protocol, url.host));
+  }
+
+ private:
+  void begin() override {
+    url_ = 0;
+    begin_url();
+  }
+
+  void begin_url() {
+    const UrlPlan& url = (*urls_)[url_];
+    parser_.reset();
+    digesting_ = url.digest.has_value();
+    if (digesting_) md5_.reset();
+    search_.reset();
+    if (url.regex) search_.emplace(*url.regex, url.regex_min_offset, url.regex_max_offset);
+    connect();
+  }
+
+  void connected(const StepOutcome& outcome) override {
+    if (!outcome.ok()) {
+      fail(describe(outcome, "connect", endpoint_.connect_timeout));
+      return;
+    }
+    begin_step();
+    boost::asio::async_write(socket_, boost::asio::buffer(requests_[url_]),
+                             bind([](ConnectionProbe* p, const boost::system::error_code& ec,
+                                     std::size_t) { static_cast<HttpProbe*>(p)->written(ec); }));
+  }
+
+  void written(const boost::system::error_code& ec) {
+    const bool timed_out = end_step();
+    if (timed_out || ec) {
+      fail(describe({timed_out, timed_out ? std::error_code{} : std::error_code(ec)},
+                    "send request", endpoint_.connect_timeout));
+      return;
+    }
+    read();
+  }
+
+  void read() {
+    begin_step();
+    if (!buffer_) buffer_.emplace();
+    socket_.async_read_some(
+        boost::asio::buffer(buffer_->data(), ReadBuffer::kSize),
+        bind([](ConnectionProbe* p, const boost::system::error_code& ec, std::size_t n) {
+          static_cast<HttpProbe*>(p)->received(ec, n);
+        }));
+  }
+
+  void received(const boost::system::error_code& ec, std::size_t n) {
+    if (end_step()) {
+      fail(describe({true, {}}, "read", endpoint_.connect_timeout));
+      return;
+    }
+    const std::string_view bytes(buffer_->data(), n);
+    if (n > 0 && search_) search_->feed(bytes);
+    if (n > 0 && !parser_.feed(bytes)) {
+      fail("bad response: " + parser_.error());
+      return;
+    }
+    if (ec == boost::asio::error::eof) {
+      response_complete();
+      return;
+    }
+    if (ec) {
+      fail("read: " + ec.message());
+      return;
+    }
+    if (parser_.body_complete()) {
+      response_complete();
+      return;
+    }
+    read();
+  }
+
+  void response_complete() {
+    buffer_.reset();
+    // keepalived: "Read, no data received from" (no complete header before the close).
+    if (!parser_.header_complete()) {
+      fail("read: no data received");
+      return;
+    }
+    close();
+    if (digesting_) md5_.hex_final(digest_);
+    std::string why =
+        url_verdict((*urls_)[url_], parser_.status(), digesting_ ? digest_ : empty_, search_);
+    if (!why.empty()) {
+      fail(why);
+      return;
+    }
+    if (++url_ < urls_->size()) {
+      begin_url();
+      return;
+    }
+    finish(CheckResult::passed());
+  }
+
+  // The first failing url ends the probe.
+  void fail(const std::string& why) {
+    buffer_.reset();
+    finish(CheckResult::failed(url_failure((*urls_)[url_], why)));
+  }
+
+  Urls urls_;
+  std::vector<std::string> requests_;  // one per url, made once
+  std::size_t url_ = 0;
+  HttpResponseParser parser_;
+  Md5 md5_;
+  bool digesting_ = false;
+  std::string digest_;
+  const std::string empty_;
+  std::optional<core::StreamSearch> search_;
+  std::optional<ReadBuffer> buffer_;  // lent while a response is read
+};
+
 class HttpCheck final : public Check {
  public:
   HttpCheck(boost::asio::io_context& io, Endpoint endpoint, config::HttpProtocol protocol,
-            std::shared_ptr<boost::asio::ssl::context> tls, std::vector<UrlPlan> urls)
-      : io_(io),
-        endpoint_(std::move(endpoint)),
-        protocol_(protocol),
-        tls_(std::move(tls)),
-        urls_(std::move(urls)) {}
+            std::shared_ptr<boost::asio::ssl::context> tls, Urls urls)
+      : io_(io), endpoint_(endpoint), protocol_(protocol), tls_(std::move(tls)), urls_(urls) {
+    if (!tls_) probe_ = std::make_shared<HttpProbe>(io, std::move(endpoint), protocol, urls);
+  }
+  ~HttpCheck() override {
+    if (probe_) probe_->cancel();
+  }
 
   boost::asio::awaitable<CheckResult> run() override {
+    if (probe_) return run_started(io_, *this);
+    return run_tls();
+  }
+  bool start(ProbeSink& sink) override {
+    if (!probe_) return false;
+    probe_->start(sink);
+    return true;
+  }
+  void cancel() override {
+    if (probe_) probe_->cancel();
+  }
+
+ private:
+  // SSL_GET: every url through http_fetch().
+  boost::asio::awaitable<CheckResult> run_tls() {
     const auto start = std::chrono::steady_clock::now();
     CheckResult result;
     result.ok = true;
-    for (const UrlPlan& url : urls_) {
+    for (const UrlPlan& url : *urls_) {
       std::string why = co_await check_url(url);
       if (!why.empty()) {
         result.ok = false;
-        result.reason = "url(" + url.path + "): " + why;
+        result.reason = url_failure(url, why);
         break;
       }
     }
@@ -51,7 +239,6 @@ class HttpCheck final : public Check {
     co_return result;
   }
 
- private:
   // Empty when the url passes; else keepalived's verdict in words.
   boost::asio::awaitable<std::string> check_url(const UrlPlan& url) {
     HttpFetchRequest request;
@@ -70,34 +257,15 @@ class HttpCheck final : public Check {
     }
     const HttpFetchResult r = co_await http_fetch(io_, request);
     if (!r.transport_ok) co_return r.error;
-    // keepalived: "HTTP status code error to ..." when the code is not in status_code.
-    if (!url.accepted.accepts(r.status))
-      co_return "HTTP status code " + std::to_string(r.status) + " not accepted";
-    if (url.digest && r.digest != *url.digest)
-      co_return "MD5 digest mismatch (got " + r.digest + ", expected " + *url.digest + ")";
-    if (search) {
-      search->finish();
-      if (search->state() == core::StreamSearch::State::kError)
-        co_return "regex match error: " + search->error();
-      const bool matched = search->state() == core::StreamSearch::State::kMatched;
-      // keepalived: "Regex match failed" when matched == regex_no_match.
-      if (matched == url.regex_no_match) {
-        if (url.regex_no_match)
-          co_return "regex matched at offset " + std::to_string(search->match_offset()) +
-              " (regex_no_match)";
-        co_return search->truncated()
-            ? "regex did not match (a partial match longer than 64 KiB was given up)"
-            : "regex did not match";
-      }
-    }
-    co_return std::string();
+    co_return url_verdict(url, r.status, r.digest, search);
   }
 
   boost::asio::io_context& io_;
   Endpoint endpoint_;
   config::HttpProtocol protocol_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
-  std::vector<UrlPlan> urls_;
+  Urls urls_;
+  std::shared_ptr<HttpProbe> probe_;  // plain HTTP
 };
 
 std::optional<core::CompiledRegex> compile_regex(const config::HttpRegex& r, std::string* why) {
@@ -168,7 +336,8 @@ std::unique_ptr<Check> make_http_check(const config::Checker& checker, const con
     urls.push_back(std::move(plan));
   }
   return std::make_unique<HttpCheck>(context.io, std::move(endpoint), http->http_protocol,
-                                     std::move(tls), std::move(urls));
+                                     std::move(tls),
+                                     std::make_shared<const std::vector<UrlPlan>>(std::move(urls)));
 }
 
 }  // namespace vigil::checkers

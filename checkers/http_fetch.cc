@@ -17,6 +17,7 @@
 
 #include "checkers/connect.h"
 #include "checkers/http_message.h"
+#include "checkers/read_buffer.h"
 #include "core/tls_error.h"
 
 namespace vigil::checkers {
@@ -28,34 +29,7 @@ namespace ssl = boost::asio::ssl;
 using asio::ip::tcp;
 constexpr auto kAsTuple = asio::as_tuple(asio::use_awaitable);
 
-// keepalived reads into a 4 KiB buffer (MAX_BUFFER_LENGTH) per read event.
-constexpr std::size_t kReadChunk = 4096;
-
-// The buffer a fetch reads into (keepalived reads 4 KiB at a time), lent from a pool that keeps
-// the ones of finished fetches: in steady state a probe allocates none, and the pool holds as
-// many as fetches ever ran at once. The checkers run on one thread.
-class ReadBuffer {
- public:
-  ReadBuffer() {
-    if (pool().empty()) {
-      data_ = std::make_unique<char[]>(kReadChunk);
-    } else {
-      data_ = std::move(pool().back());
-      pool().pop_back();
-    }
-  }
-  ~ReadBuffer() { pool().push_back(std::move(data_)); }
-  ReadBuffer(const ReadBuffer&) = delete;
-  ReadBuffer& operator=(const ReadBuffer&) = delete;
-  char* data() { return data_.get(); }
-
- private:
-  static std::vector<std::unique_ptr<char[]>>& pool() {
-    static thread_local std::vector<std::unique_ptr<char[]>> buffers;
-    return buffers;
-  }
-  std::unique_ptr<char[]> data_;
-};
+constexpr std::size_t kReadChunk = ReadBuffer::kSize;
 
 using core::tls_error_text;
 

@@ -71,6 +71,19 @@ void HttpResponseParser::deliver(std::string_view bytes) {
   if (sink_) sink_(bytes);
 }
 
+void HttpResponseParser::reset() {
+  state_ = State::kHeader;
+  header_.clear();
+  line_.clear();
+  error_.clear();
+  status_line_.clear();
+  status_ = 0;
+  content_length_.reset();
+  chunked_ = false;
+  chunk_left_ = 0;
+  body_bytes_ = 0;
+}
+
 bool HttpResponseParser::feed(std::string_view bytes) {
   if (state_ == State::kError) return false;
   if (state_ == State::kDone) return true;  // bytes past the end of the body are ignored
@@ -82,11 +95,10 @@ bool HttpResponseParser::feed(std::string_view bytes) {
       if (header_.size() > kMaxHeaderBytes) return fail("HTTP header too large");
       return true;
     }
-    const std::string rest = header_.substr(end + 4);
+    // What follows the blank line is the body's start, still in `bytes`.
+    bytes.remove_prefix(end + 4 - before);
     header_.resize(end + 4);
     if (!parse_header()) return false;
-    bytes = rest;
-    // `rest` dies at the end of this scope: consume it here.
     while (!bytes.empty() && state_ != State::kDone && state_ != State::kError)
       bytes.remove_prefix(feed_body(bytes));
     return state_ != State::kError;
@@ -99,7 +111,7 @@ bool HttpResponseParser::feed(std::string_view bytes) {
 bool HttpResponseParser::parse_header() {
   std::string_view text(header_);
   const std::size_t eol = text.find("\r\n");
-  status_line_ = std::string(text.substr(0, eol));
+  status_line_.assign(text.substr(0, eol));
   // lib/html.c extract_status_code: the token after the first space. Anything that is not a
   // number leaves 0, which no status_code set accepts.
   const std::size_t sp = status_line_.find(' ');
@@ -203,32 +215,48 @@ std::size_t HttpResponseParser::feed_body(std::string_view bytes) {
   return bytes.size();
 }
 
+namespace {
+
+// Fetched once: with OpenSSL 3, EVP_md5() makes every EVP_DigestInit_ex look the algorithm up
+// in the providers again.
+const EVP_MD* md5_algorithm() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  return md != nullptr ? md : EVP_md5();
+}
+
+}  // namespace
+
 struct Md5::Context {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   ~Context() { EVP_MD_CTX_free(ctx); }
 };
 
-Md5::Md5() : context_(std::make_unique<Context>()) {
-  EVP_DigestInit_ex(context_->ctx, EVP_md5(), nullptr);
-}
+Md5::Md5() : context_(std::make_unique<Context>()) { reset(); }
 
 Md5::~Md5() = default;
+
+void Md5::reset() { EVP_DigestInit_ex(context_->ctx, md5_algorithm(), nullptr); }
 
 void Md5::update(std::string_view bytes) {
   EVP_DigestUpdate(context_->ctx, bytes.data(), bytes.size());
 }
 
 std::string Md5::hex_final() {
+  std::string out;
+  hex_final(out);
+  return out;
+}
+
+void Md5::hex_final(std::string& out) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   EVP_DigestFinal_ex(context_->ctx, digest, &len);
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
+  out.clear();
   for (unsigned i = 0; i < len; ++i) {
     out += kHex[digest[i] >> 4];
     out += kHex[digest[i] & 0xf];
   }
-  return out;
 }
 
 }  // namespace vigil::checkers

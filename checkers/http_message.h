@@ -47,6 +47,9 @@ class HttpResponseParser {
 
   explicit HttpResponseParser(BodySink sink) : sink_(std::move(sink)) {}
 
+  // Ready for the next response (same sink); the strings keep their capacity.
+  void reset();
+
   // Feeds the next bytes received. Returns false once the response is malformed (error() says
   // why); later calls are ignored.
   bool feed(std::string_view bytes);
@@ -105,10 +108,13 @@ class Md5 {
   Md5(const Md5&) = delete;
   Md5& operator=(const Md5&) = delete;
 
+  // Starts a new digest (the context is reused).
+  void reset();
   void update(std::string_view bytes);
   // 32 lower-case hex characters, as `digest` is written in keepalived.conf and as genhash
   // prints it. Ends the computation.
   std::string hex_final();
+  void hex_final(std::string& out);
 
  private:
   struct Context;

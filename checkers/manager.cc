@@ -14,6 +14,7 @@
 #include "checkers/file_check.h"
 #include "checkers/make_check.h"
 #include "core/logging.h"
+#include "core/random_seed.h"
 #include "parser/config/script_defaults.h"
 #include "parser/dump_json.h"
 
@@ -24,6 +25,11 @@ spdlog::logger& log() {
   static const std::shared_ptr<spdlog::logger> logger = core::logger("checkers");
   return *logger;
 }
+
+// How late a probe may start (core::Timer::set_slack): probes due within the same 10 ms start
+// in one wake-up of the loop, as keepalived's do within one turn of its scheduler. 1% of the
+// shortest delay_loop (1 s).
+constexpr core::Duration kProbeSlack = std::chrono::milliseconds(10);
 
 // The coroutine owns its Check: a probe still in flight when the manager goes away keeps its
 // Check alive until it has unwound.
@@ -56,7 +62,7 @@ Manager::Manager(boost::asio::io_context& io, core::Clock& clock, CheckContext c
       context_(std::move(context)),
       listener_(std::move(listener)),
       factory_(factory ? std::move(factory) : CheckFactory(make_check)),
-      random_(std::random_device{}()) {}
+      random_(core::random_seed()) {}
 
 Manager::~Manager() {
   stop();
@@ -117,6 +123,7 @@ void Manager::populate(const config::Lvs& lvs, Previous* previous) {
           continue;
         }
         auto slot = std::make_unique<Slot>();
+        slot->manager = this;
         slot->service = index;
         slot->real_server = r;
         slot->checker = c;
@@ -129,6 +136,7 @@ void Manager::populate(const config::Lvs& lvs, Previous* previous) {
         ++group->owners;
         slot->shared = group;
         slot->timer = clock_.make_timer();
+        slot->timer->set_slack(kProbeSlack);
         slot->cancel = std::make_shared<boost::asio::cancellation_signal>();
         slot->status = CheckerStatus{};
         slot->status.virtual_server = index;
@@ -172,9 +180,11 @@ void Manager::populate(const config::Lvs& lvs, Previous* previous) {
         const auto& [alive, quorum_up] = old->second;
         std::erase_if(events, [&](const HealthEvent& e) {
           switch (e.kind) {
-            case HealthEventKind::kRealServerUp:
-              return std::find(alive.begin(), alive.end(),
-                               real_server_name(vs.real_servers[e.real_server], vs)) != alive.end();
+            case HealthEventKind::kRealServerUp: {
+              const auto& rs = vs.real_servers[e.real_server];
+              return std::find(alive.begin(), alive.end(), std::make_pair(rs.address, rs.port)) !=
+                     alive.end();
+            }
             case HealthEventKind::kQuorumUp:
               return quorum_up;
             case HealthEventKind::kQuorumDown:
@@ -230,9 +240,10 @@ Manager::Previous Manager::take_previous() {
   }
   for (const auto& service : services_) {
     const auto& vs = *service->config;
-    std::vector<std::string> alive;
+    std::vector<std::pair<core::IpAddress, std::uint16_t>> alive;
     for (std::size_t r = 0; r < vs.real_servers.size(); ++r) {
-      if (service->health.alive(r)) alive.push_back(real_server_name(vs.real_servers[r], vs));
+      const auto& rs = vs.real_servers[r];
+      if (service->health.alive(r)) alive.emplace_back(rs.address, rs.port);
     }
     previous.services.emplace(virtual_server_name(vs),
                               std::make_pair(std::move(alive), service->health.quorum_up()));
@@ -324,7 +335,14 @@ void Manager::cancel_probes() {
     slot->timer->cancel();
     if (slot->started) {
       ++stats_.probes_cancelled;
-      slot->cancel->emit(boost::asio::cancellation_type::terminal);
+      if (slot->current) {
+        // Started through Check::start(): its sink will not be called.
+        slot->check->cancel();
+        slot->current.reset();
+        slot->started = false;
+      } else {
+        slot->cancel->emit(boost::asio::cancellation_type::terminal);
+      }
     }
   }
 }
@@ -359,6 +377,10 @@ void Manager::probe(Slot& slot) {
   run->nominal = slot.due;
   run->owners.push_back(&slot);
   slot.shared->latest = run;
+  if (slot.check->start(slot)) {
+    slot.current = std::move(run);
+    return;
+  }
   std::weak_ptr<bool> alive = alive_;
   Slot* s = &slot;
   // The completion holds the cancellation signal, so it outlives the operation it is bound to;
@@ -375,7 +397,6 @@ void Manager::probe(Slot& slot) {
             boost::asio::post(executor, [signal] {});
             auto a = alive.lock();
             if (!a || !*a) return;
-            s->started = false;
             if (e) {
               // Checks never throw; if one did, it is a bug: fail the probe, keep the daemon.
               try {
@@ -387,10 +408,20 @@ void Manager::probe(Slot& slot) {
               }
               log().error("probe raised an exception: {}", result.reason);
             }
-            run->result = std::move(result);
-            run->completed = clock_.now();
-            deliver(run);
+            completed(*s, run, std::move(result));
           }));
+}
+
+void Manager::Slot::probe_done(CheckResult&& result) {
+  const std::shared_ptr<Run> run = std::move(current);
+  manager->completed(*this, run, std::move(result));
+}
+
+void Manager::completed(Slot& slot, const std::shared_ptr<Run>& run, CheckResult&& result) {
+  slot.started = false;
+  run->result = std::move(result);
+  run->completed = clock_.now();
+  deliver(run);
 }
 
 void Manager::deliver(const std::shared_ptr<Run>& run) {
@@ -460,8 +491,8 @@ void Manager::log_probe(const Slot& slot, const CheckResult& result, bool was_up
 
 void Manager::report(Service& service, const std::vector<HealthEvent>& events) {
   const auto& vs = *service.config;
+  const std::string vs_name = events.empty() ? std::string() : virtual_server_name(vs);
   for (const HealthEvent& e : events) {
-    const std::string vs_name = virtual_server_name(vs);
     const auto rs_name = [&] { return real_server_name(vs.real_servers[e.real_server], vs); };
     const auto inhibit = [&] {
       return vs.real_servers[e.real_server].inhibit_on_failure.value_or(vs.inhibit_on_failure);
@@ -474,7 +505,17 @@ void Manager::report(Service& service, const std::vector<HealthEvent>& events) {
       case HealthEventKind::kCheckerDown:  // logged with its reason by finished()
         break;
       case HealthEventKind::kRealServerUp:
-        log().info("{} service {} to VS {}", inhibit() ? "Enabling" : "Adding", rs_name(), vs_name);
+        // keepalived does not log the real servers that are up at start (36,800 lines at
+        // start-up for issue #2318's size, formatted on the loop and sent to syslog).
+        if (e.initial) {
+          if (log().should_log(spdlog::level::debug)) {
+            log().debug("{} service {} to VS {}", inhibit() ? "Enabling" : "Adding", rs_name(),
+                        vs_name);
+          }
+        } else {
+          log().info("{} service {} to VS {}", inhibit() ? "Enabling" : "Adding", rs_name(),
+                     vs_name);
+        }
         break;
       case HealthEventKind::kRealServerDown:
         log().info("{} service {} from VS {}", inhibit() ? "Disabling" : "Removing", rs_name(),

@@ -27,6 +27,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/cancellation_signal.hpp>
@@ -37,6 +38,7 @@
 #include "core/clock.h"
 #include "core/file_watcher.h"
 #include "core/histogram.h"
+#include "core/ip_address.h"
 #include "parser/config/global.h"
 #include "parser/config/lvs.h"
 #include "parser/config/vrrp.h"
@@ -158,7 +160,12 @@ class Manager {
     std::size_t owners = 0;
     std::shared_ptr<Run> latest;
   };
-  struct Slot {
+  // A checker. It is the sink of its own probes when its Check has start() (connection_probe.h).
+  struct Slot final : ProbeSink {
+    void probe_done(CheckResult&& result) override;
+
+    Manager* manager = nullptr;
+    std::shared_ptr<Run> current;  // the probe start() began
     std::size_t service = 0;
     std::size_t real_server = 0;
     std::size_t checker = 0;
@@ -182,8 +189,11 @@ class Manager {
   struct Previous {
     // "virtual server|real server|checker identity" -> the checkers with that key, in order.
     std::map<std::string, std::vector<Carried>> checkers;
-    // virtual server name -> its alive real servers and its quorum.
-    std::map<std::string, std::pair<std::vector<std::string>, bool>> services;
+    // virtual server name -> its alive real servers (address and port: a real server's name
+    // within its virtual server, without formatting 37,000 of them at a large reload) and its
+    // quorum.
+    std::map<std::string, std::pair<std::vector<std::pair<core::IpAddress, std::uint16_t>>, bool>>
+        services;
   };
 
   // A FILE_CHECK: the checker follows the track_file `file`.
@@ -204,6 +214,7 @@ class Manager {
   // The next probe `after` from `from` (so that checkers given the same time stay together).
   void schedule(Slot& slot, core::Duration after, core::TimePoint from);
   void probe(Slot& slot);
+  void completed(Slot& slot, const std::shared_ptr<Run>& run, CheckResult&& result);
   void deliver(const std::shared_ptr<Run>& run);
   void finished(Slot& slot, const CheckResult& result, core::TimePoint now);
   void cancel_probes();

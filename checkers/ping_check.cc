@@ -22,6 +22,7 @@
 
 #include "checkers/deadline.h"
 #include "checkers/udp_socket.h"
+#include "core/random_seed.h"
 
 namespace vigil::checkers {
 namespace {
@@ -93,7 +94,7 @@ class PingCheckImpl final : public Check {
     }
     if (auto e = prepare(fd)) co_return CheckResult::failed("socket: " + e.message());
 
-    static std::mt19937 engine{std::random_device{}()};
+    static std::mt19937 engine{core::random_seed()};
     p.id = static_cast<std::uint16_t>(engine() & 0xffff);  // a datagram socket uses its own
     p.sequence = next_sequence();
     std::vector<std::uint8_t> packet(kIcmpHeader);

@@ -5,33 +5,44 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "checkers/connect.h"
+#include "checkers/connection_probe.h"
 
 namespace vigil::checkers {
 
 namespace {
 
+// keepalived closes as soon as the connection is up (nothing is sent); vigil too, with a reset.
+class TcpProbe final : public ConnectionProbe {
+ public:
+  using ConnectionProbe::ConnectionProbe;
+
+ private:
+  void begin() override { connect(); }
+  void connected(const StepOutcome& outcome) override {
+    if (outcome.ok()) {
+      finish(CheckResult::passed());
+    } else {
+      finish(CheckResult::failed(describe(outcome, "connect", endpoint_.connect_timeout)));
+    }
+  }
+};
+
 class TcpCheck final : public Check {
  public:
   TcpCheck(boost::asio::io_context& io, Endpoint endpoint)
-      : io_(io), endpoint_(std::move(endpoint)) {}
+      : io_(io), probe_(std::make_shared<TcpProbe>(io, std::move(endpoint))) {}
+  ~TcpCheck() override { probe_->cancel(); }
 
-  boost::asio::awaitable<CheckResult> run() override {
-    const auto start = std::chrono::steady_clock::now();
-    boost::asio::ip::tcp::socket socket(io_);
-    const StepOutcome outcome = co_await connect_endpoint(socket, endpoint_);
-    CheckResult result;
-    result.ok = outcome.ok();
-    result.reason = describe(outcome, "connect", endpoint_.connect_timeout);
-    // keepalived closes as soon as the connection is up (a plain close, no data, no shutdown).
-    boost::system::error_code ignored;
-    socket.close(ignored);
-    result.latency = std::chrono::steady_clock::now() - start;
-    co_return result;
+  boost::asio::awaitable<CheckResult> run() override { return run_started(io_, *this); }
+  bool start(ProbeSink& sink) override {
+    probe_->start(sink);
+    return true;
   }
+  void cancel() override { probe_->cancel(); }
 
  private:
   boost::asio::io_context& io_;
-  Endpoint endpoint_;
+  std::shared_ptr<TcpProbe> probe_;
 };
 
 }  // namespace

@@ -24,6 +24,10 @@ class AsioTimer final : public Timer {
 
   void arm(Duration after, std::function<void()> callback) override {
     deadline_ = std::chrono::steady_clock::now() + after;
+    if (slack_.count() > 0) {
+      const Duration late = deadline_.time_since_epoch() % slack_;
+      if (late.count() != 0) deadline_ += slack_ - late;
+    }
     armed_ = true;
     callback_ = std::move(callback);
     wait();
@@ -40,6 +44,7 @@ class AsioTimer final : public Timer {
   }
 
   bool armed() const override { return armed_; }
+  void set_slack(Duration slack) override { slack_ = slack; }
 
  private:
   void wait() {
@@ -67,6 +72,7 @@ class AsioTimer final : public Timer {
   boost::asio::steady_timer timer_;
   std::function<void()> callback_;
   std::chrono::steady_clock::time_point deadline_{};
+  Duration slack_{0};
   std::uint64_t generation_ = 0;
   bool armed_ = false;
   bool waiting_ = false;  // an async_wait of ours is pending

@@ -20,6 +20,10 @@ class Timer {
   virtual void arm(Duration after, std::function<void()> callback) = 0;
   virtual void cancel() = 0;
   virtual bool armed() const = 0;
+  // Lets the timer fire up to `slack` late, so that timers armed for nearby moments fire together
+  // (one wake-up for many): the real clock rounds each deadline up to a multiple of `slack`; the
+  // simulated clock ignores it, so tests see exact times. 0 (the default): no slack.
+  virtual void set_slack(Duration /*slack*/) {}
 };
 
 class Clock {

@@ -203,6 +203,7 @@ int run_daemon(const Options& options) {
     log->info("Stopping on signal {}", signo);
     systemd.stopping("Stopping");
     hup.cancel();
+    reloader.abandon();
     control.stop();
     dumps.stop();
     lifecycle.abandon_startup();
@@ -213,11 +214,12 @@ int run_daemon(const Options& options) {
         reloader.config()->global, [&] { return services.processes().running(); },
         [&] { io.stop(); });
   });
-  // SIGHUP: parse the whole new file first; on any error keep the running configuration.
+  // SIGHUP: parse the whole new file first (on a worker thread, the loop keeps running); on any
+  // error keep the running configuration.
   std::function<void()> wait_hup = [&] {
     hup.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
-      reloader.reload("SIGHUP");
+      reloader.reload_in_background(io, "SIGHUP");
       wait_hup();
     });
   };

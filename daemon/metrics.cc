@@ -365,6 +365,22 @@ void ipvs_metrics(Writer& w, const StatusSnapshot& s) {
   }
 }
 
+void alert_metrics(Writer& w, const StatusSnapshot& s) {
+  const AlertsStatus& a = s.alerts;
+  w.single("vigil_smtp_alerts_enabled", "gauge",
+           "1 when SMTP alerts are configured (smtp_server and notification_email).",
+           a.enabled ? 1 : 0);
+  w.family("vigil_smtp_alerts_total", "counter",
+           "SMTP alerts by outcome: queued, delivered (accepted by the server), failed (refused "
+           "or unreachable) and dropped (queue full or pending at shutdown).");
+  w.sample("vigil_smtp_alerts_total", {{"result", "queued"}}, a.smtp.queued);
+  w.sample("vigil_smtp_alerts_total", {{"result", "delivered"}}, a.smtp.delivered);
+  w.sample("vigil_smtp_alerts_total", {{"result", "failed"}}, a.smtp.failed);
+  w.sample("vigil_smtp_alerts_total", {{"result", "dropped"}}, a.smtp.dropped);
+  w.single("vigil_smtp_alerts_pending", "gauge", "SMTP alerts queued and not yet being sent.",
+           a.pending);
+}
+
 void control_metrics(Writer& w, const StatusSnapshot& s) {
   w.single("vigil_control_requests_total", "counter",
            "Requests served by the control socket and the HTTP listener.", s.control.requests);
@@ -390,6 +406,7 @@ std::string metrics_text(const StatusSnapshot& s) {
   vrrp_metrics(w, s);
   checker_metrics(w, s);
   ipvs_metrics(w, s);
+  alert_metrics(w, s);
   control_metrics(w, s);
   return w.take();
 }

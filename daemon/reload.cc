@@ -1,6 +1,9 @@
 #include "daemon/reload.h"
 
+#include <exception>
 #include <sstream>
+
+#include <boost/asio/post.hpp>
 
 #include "core/logging.h"
 #include "daemon/config_check.h"
@@ -16,6 +19,10 @@ Reloader::Reloader(const Options& options, Services& services,
       parse_options_(parse_options_for(options)) {
   status_.file = options.config_file;
   status_.loaded_at = loaded;
+}
+
+Reloader::~Reloader() {
+  if (worker_.joinable()) worker_.join();
 }
 
 ReloadRecord Reloader::parse(std::string_view trigger, parser::ParseResult& result) const {
@@ -40,11 +47,55 @@ ReloadRecord Reloader::check() const {
 }
 
 ReloadRecord Reloader::reload(std::string_view trigger) {
-  auto log = core::logger("daemon");
-  log->info("Reloading configuration {} ({})", options_.config_file, trigger);
+  core::logger("daemon")->info("Reloading configuration {} ({})", options_.config_file, trigger);
   if (hooks_.begin) hooks_.begin();
   parser::ParseResult next;
   ReloadRecord r = parse(trigger, next);
+  apply(next, r);
+  return r;
+}
+
+void Reloader::reload_in_background(boost::asio::io_context& io, std::string trigger) {
+  if (abandoned_) return;
+  if (parsing_) {
+    again_ = std::move(trigger);
+    return;
+  }
+  core::logger("daemon")->info("Reloading configuration {} ({})", options_.config_file, trigger);
+  if (hooks_.begin) hooks_.begin();
+  parsing_ = true;
+  if (worker_.joinable()) worker_.join();
+  worker_ = std::thread([this, &io, trigger = std::move(trigger)] {
+    auto next = std::make_shared<parser::ParseResult>();
+    auto r = std::make_shared<ReloadRecord>();
+    try {
+      *r = parse(trigger, *next);
+    } catch (const std::exception& e) {
+      // Out of memory and the like: refused like a file with errors, the loop is told.
+      *next = parser::ParseResult{};
+      next->diagnostics.error({}, std::string("cannot read the configuration: ") + e.what());
+      r->at = std::chrono::system_clock::now();
+      r->trigger = trigger;
+      r->errors = 1;
+      r->exit_code = static_cast<int>(parser::ExitCode::kConfigError);
+      r->diagnostics.push_back(std::string("error: cannot read the configuration: ") + e.what());
+    }
+    boost::asio::post(io, [this, &io, next, r] {
+      if (worker_.joinable()) worker_.join();
+      parsing_ = false;
+      if (abandoned_) return;
+      apply(*next, *r);
+      if (again_) {
+        std::string trigger = std::move(*again_);
+        again_.reset();
+        reload_in_background(io, std::move(trigger));
+      }
+    });
+  });
+}
+
+void Reloader::apply(parser::ParseResult& next, ReloadRecord& r) {
+  auto log = core::logger("daemon");
   log_diagnostics(next, *log);
   if (next.diagnostics.has_errors()) {
     log->error("reload refused: {} error(s) in {}; keeping the running configuration",
@@ -60,7 +111,6 @@ ReloadRecord Reloader::reload(std::string_view trigger) {
   }
   status_.last_reload = r;
   if (hooks_.end) hooks_.end(r);
-  return r;
 }
 
 }  // namespace vigil::daemon

@@ -7,7 +7,12 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
 
 #include "daemon/options.h"
 #include "daemon/status_model.h"
@@ -31,10 +36,20 @@ class Reloader {
   // `running` is the configuration read at start, `loaded` when it was read.
   Reloader(const Options& options, Services& services,
            std::shared_ptr<const config::Config> running, WallTime loaded);
+  ~Reloader();
+  Reloader(const Reloader&) = delete;
+  Reloader& operator=(const Reloader&) = delete;
   void set_hooks(Hooks hooks) { hooks_ = std::move(hooks); }
 
   // Parses the configuration file and applies it when it has no errors. Runs on the event loop.
   ReloadRecord reload(std::string_view trigger);
+  // The same, with the parse on a worker thread (SIGHUP): the loop keeps running (VRRP adverts,
+  // checkers, IPVS) while a large file is read, and the result is applied on the loop, so a
+  // reload of keepalived issue #2318's size (2,300 x 16) holds the loop only for the apply. A
+  // request during a parse is remembered and served (once) after that parse is applied.
+  void reload_in_background(boost::asio::io_context& io, std::string trigger);
+  // Shutdown: a background parse still in flight is not applied.
+  void abandon() { abandoned_ = true; }
   // Parses the configuration file as a reload would, in the daemon's namespace and with its
   // options, and changes nothing.
   ReloadRecord check() const;
@@ -45,6 +60,8 @@ class Reloader {
 
  private:
   ReloadRecord parse(std::string_view trigger, parser::ParseResult& result) const;
+  // The loop's half of a reload: reports the parse and applies a file without errors.
+  void apply(parser::ParseResult& next, ReloadRecord& r);
 
   const Options& options_;
   Services& services_;
@@ -52,6 +69,10 @@ class Reloader {
   Hooks hooks_;
   parser::ParseOptions parse_options_;
   ConfigStatus status_;
+  std::thread worker_;  // the background parse in flight, if any
+  bool parsing_ = false;
+  bool abandoned_ = false;
+  std::optional<std::string> again_;  // a request that came during the parse: its trigger
 };
 
 }  // namespace vigil::daemon

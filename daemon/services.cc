@@ -80,6 +80,8 @@ ipvs::NetlinkKernel& Services::ipvs_kernel() {
 
 void Services::start_ipvs() {
   syncer_ = std::make_unique<ipvs::Syncer>(clock_, ipvs_kernel());
+  if (!ipvs_reader_) ipvs_reader_ = std::make_unique<ipvs::BackgroundReader>(io_);
+  syncer_->set_reader(ipvs_reader_.get());
   syncer_->start(*config_);
   if (syncer_->available()) return;
   core::Command modprobe{{"/sbin/modprobe", "-s", "--", "ip_vs"}, std::nullopt, std::nullopt};

@@ -17,6 +17,7 @@
 #include "daemon/notify.h"
 #include "daemon/options.h"
 #include "daemon/smtp_alerts.h"
+#include "ipvs/background_reader.h"
 #include "ipvs/netlink_kernel.h"
 #include "ipvs/sync_daemon.h"
 #include "ipvs/syncer.h"
@@ -50,6 +51,7 @@ class Services {
   const checkers::Manager* checkers() const { return checkers_.get(); }
   const ipvs::Syncer* ipvs() const { return syncer_.get(); }
   const core::Clock& clock() const { return clock_; }
+  const SmtpAlerts& alerts() const { return alerts_; }
   // The running configuration (the checkers' and the IPVS table's; status output).
   const std::shared_ptr<const config::Config>& config() const { return config_; }
 
@@ -70,6 +72,7 @@ class Services {
   std::unique_ptr<checkers::Manager> checkers_;
   // The IPVS table runs with the checkers (keepalived's checker child programs it).
   std::unique_ptr<ipvs::NetlinkKernel> ipvs_kernel_;
+  std::unique_ptr<ipvs::BackgroundReader> ipvs_reader_;  // outlives syncer_
   std::unique_ptr<ipvs::Syncer> syncer_;
   // lvs_sync_daemon follows its VRRP instance (keepalived's VRRP child drives it).
   std::unique_ptr<ipvs::SyncDaemonControl> sync_daemon_;

@@ -224,7 +224,14 @@ Json status_json(const StatusSnapshot& s) {
               {"config", std::move(config)},
               {"vrrp", vrrp_json(s)},
               {"checkers", checkers_json(s)},
-              {"ipvs", ipvs_json(s)}};
+              {"ipvs", ipvs_json(s)},
+              {"alerts", Json{{"smtp_enabled", s.alerts.enabled},
+                              {"queued", s.alerts.smtp.queued},
+                              {"delivered", s.alerts.smtp.delivered},
+                              {"failed", s.alerts.smtp.failed},
+                              {"dropped", s.alerts.smtp.dropped},
+                              {"pending", s.alerts.pending},
+                              {"sending", s.alerts.busy}}}};
 }
 
 }  // namespace vigil::daemon

@@ -181,6 +181,8 @@ StatusSnapshot take_snapshot(const Services& services, const DaemonStatus& daemo
     s.checkers = checkers_status(*m, services.config(), now);
   }
   if (const ipvs::Syncer* syncer = services.ipvs()) s.ipvs = ipvs_status(*syncer, now);
+  const SmtpAlerts& alerts = services.alerts();
+  s.alerts = AlertsStatus{alerts.enabled(), alerts.stats(), alerts.pending(), alerts.busy()};
   return s;
 }
 

@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "core/histogram.h"
 #include "core/ip_address.h"
+#include "daemon/smtp_alerts.h"
 #include "ipvs/model.h"
 #include "ipvs/syncer.h"
 #include "parser/config/config.h"
@@ -158,6 +159,14 @@ struct ControlStats {
   core::Histogram snapshot_time;  // event-loop time spent in take_snapshot
 };
 
+// SMTP alerts (daemon/smtp_alerts.h).
+struct AlertsStatus {
+  bool enabled = false;  // smtp_server and a recipient configured, no problem found
+  SmtpAlertStats smtp;
+  std::size_t pending = 0;  // queued, not yet handed to a session
+  bool busy = false;        // a session is delivering
+};
+
 struct DaemonStatus {
   std::string version;
   int pid = 0;
@@ -172,6 +181,7 @@ struct StatusSnapshot {
   VrrpStatus vrrp;
   CheckersStatus checkers;
   IpvsStatus ipvs;
+  AlertsStatus alerts;
   ControlStats control;
 };
 

@@ -97,7 +97,7 @@ Syncer::Syncer(core::Clock& clock, Kernel& kernel, SyncerOptions options)
       reconcile_timer_(clock.make_timer()),
       retry_timer_(clock.make_timer()) {}
 
-Syncer::~Syncer() = default;
+Syncer::~Syncer() { *alive_ = false; }
 
 void Syncer::start(const config::Config& config) {
   running_ = true;
@@ -201,14 +201,27 @@ void Syncer::apply_timeouts() {
   }
 }
 
-void Syncer::arm_reconcile(core::Duration after) {
+void Syncer::arm_reconcile(core::Duration after, bool periodic) {
   if (!running_ || !available_) return;
-  reconcile_timer_->arm(after, [this] { reconcile(false); });
+  reconcile_timer_->arm(after, [this, periodic] {
+    // A push still in progress (thousands of ops over several loop turns) is what the table is
+    // about to become: reading it back now would cost a dump per service and tell nothing.
+    if (periodic && !dirty_.empty()) {
+      arm_reconcile(options_.reconcile_interval, true);
+      return;
+    }
+    reconcile(false);
+  });
 }
 
 void Syncer::reconcile(bool initial) {
   if (!running_ || !available_) return;
+  if (!initial && reader_ != nullptr) {
+    read_in_background();
+    return;
+  }
   ++stats_.reconciles;
+  ++read_generation_;
   Table kernel;
   if (std::error_code ec = kernel_.dump(kernel)) {
     ++stats_.dump_failures;
@@ -216,6 +229,40 @@ void Syncer::reconcile(bool initial) {
     arm_reconcile(options_.retry_interval);
     return;
   }
+  reconciled(kernel, initial, {});
+}
+
+void Syncer::read_in_background() {
+  if (reading_) {  // read again once the one in flight is back
+    read_again_ = true;
+    return;
+  }
+  reading_ = true;
+  touched_.clear();
+  ++stats_.reconciles;
+  reader_->read(
+      [this, alive = alive_, generation = read_generation_](std::error_code ec, Table kernel) {
+        if (!*alive) return;
+        reading_ = false;
+        if (!running_ || !available_) return;
+        if (generation != read_generation_) return;  // a synchronous read came in between
+        if (ec) {
+          ++stats_.dump_failures;
+          log()->warn("cannot read the IPVS table back: {}", ec.message());
+          arm_reconcile(options_.retry_interval);
+          return;
+        }
+        std::set<ServiceKey> skip = std::move(touched_);
+        touched_.clear();
+        reconciled(kernel, false, skip);
+        if (read_again_) {
+          read_again_ = false;
+          arm_reconcile(core::Duration(0));
+        }
+      });
+}
+
+void Syncer::reconciled(Table& kernel, bool initial, const std::set<ServiceKey>& skip) {
   last_read_ = clock_.now();
   std::size_t adopted = 0;
   std::set<ServiceKey> foreign;
@@ -230,6 +277,7 @@ void Syncer::reconcile(bool initial) {
   foreign_ = std::move(foreign);
 
   for (const auto& [key, ours] : desired_) {
+    if (skip.contains(key)) continue;
     auto k = kernel.find(key);
     const ServiceState* theirs = k == kernel.end() ? nullptr : &k->second;
     if (initial) {
@@ -257,7 +305,7 @@ void Syncer::reconcile(bool initial) {
   // Services we applied that the configuration no longer has (a reload) stay in applied_ until
   // their delete is acknowledged.
   for (auto it = applied_.begin(); it != applied_.end();) {
-    if (!desired_.contains(it->first) && !kernel.contains(it->first)) {
+    if (!desired_.contains(it->first) && !kernel.contains(it->first) && !skip.contains(it->first)) {
       it = applied_.erase(it);
     } else {
       ++it;
@@ -274,7 +322,7 @@ void Syncer::reconcile(bool initial) {
   for (const auto& [key, state] : applied_) {
     if (!desired_.contains(key)) dirty_.insert(key);
   }
-  if (options_.reconcile_interval.count() > 0) arm_reconcile(options_.reconcile_interval);
+  if (options_.reconcile_interval.count() > 0) arm_reconcile(options_.reconcile_interval, true);
   schedule_apply();
 }
 
@@ -283,6 +331,9 @@ void Syncer::set_destinations(const config::VirtualServer& vs,
   auto it = index_.find(&vs);
   if (it == index_.end()) return;
   Virtual& v = virtuals_[it->second];
+  // desired_ is always dests_of(v.live): the same list changes nothing. After a reload every
+  // virtual server publishes again (the checkers rebuild), mostly what load() carried over.
+  if (live == v.live) return;
   v.live = live;
   for (const ServiceKey& key : v.owned) {
     desired_[key].dests = dests_of(v.templates, live, key);
@@ -311,6 +362,9 @@ void Syncer::apply_some() {
   }
   if (!ops.empty()) {
     ++stats_.batches;
+    if (reading_) {
+      for (const Op& op : ops) touched_.insert(op.service);
+    }
     std::vector<std::error_code> results;
     std::error_code transport = kernel_.apply(ops, results);
     bool stale = false;

@@ -13,7 +13,11 @@
 //    bounded number of ops per loop turn so that a large push never stalls VRRP.
 //  - Reconcile: at start (adopting entries that already match, fixing those that differ), every
 //    `reconcile_interval` (drift: an owned entry changed by hand is logged and repaired) and
-//    after an error that says the view is stale (EEXIST, ESRCH, ENOENT).
+//    after an error that says the view is stale (EEXIST, ESRCH, ENOENT). With a TableReader
+//    (the daemon's reads on a worker thread) every reconcile after the first reads the table
+//    off the loop: one service dump per service, 2,300 of them for keepalived issue #2318's
+//    size, held the loop for seconds in the qemu guest. A service the syncer changed while the
+//    read was in flight is left out of that comparison (the read may predate the change).
 //  - A kernel without IPVS: said once, then open() is retried every `retry_interval`; the table
 //    is programmed as soon as the family appears. Health keeps flowing meanwhile.
 //  - Stop: owned services are removed (unless kept: --dont-release-ipvs); lvs_flush_on_stop
@@ -23,6 +27,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -56,6 +61,15 @@ struct SyncerStats {
   std::uint64_t transport_failures = 0;
 };
 
+// Reads the kernel's table away from the caller's loop and calls `done` back on it.
+class TableReader {
+ public:
+  using Done = std::function<void(std::error_code, Table)>;
+  virtual ~TableReader() = default;
+  // One read at a time: the syncer waits for `done` before asking again.
+  virtual void read(Done done) = 0;
+};
+
 class Syncer {
  public:
   Syncer(core::Clock& clock, Kernel& kernel, SyncerOptions options = {});
@@ -77,6 +91,9 @@ class Syncer {
   void set_destinations(const config::VirtualServer& vs, const std::vector<LiveDestination>& live);
   // Shutdown, synchronous. `release`: remove what we own (keepalived without -I).
   void stop(bool release);
+  // Reconciles after the first read through `reader` (nullptr: synchronously, the default).
+  // `reader` must outlive the syncer; its callbacks after the syncer is gone are ignored.
+  void set_reader(TableReader* reader) { reader_ = reader; }
 
   bool available() const { return available_; }
   // Nothing left to push: every owned service as desired, as far as vigil knows.
@@ -102,9 +119,13 @@ class Syncer {
   void connect();
   void on_available();
   void reconcile(bool initial);
+  void read_in_background();
+  // The comparison of a reconcile; services in `skip` keep their applied state.
+  void reconciled(Table& kernel, bool initial, const std::set<ServiceKey>& skip);
   void schedule_apply();
   void apply_some();
-  void arm_reconcile(core::Duration after);
+  // `periodic`: the drift check, put off while changes are still being pushed.
+  void arm_reconcile(core::Duration after, bool periodic = false);
   void apply_timeouts();
 
   core::Clock& clock_;
@@ -127,6 +148,12 @@ class Syncer {
   bool running_ = false;
   SyncerStats stats_;
   std::optional<core::TimePoint> last_read_;
+  TableReader* reader_ = nullptr;
+  bool reading_ = false;               // a background read is in flight
+  bool read_again_ = false;            // a reconcile was asked for meanwhile
+  std::uint64_t read_generation_ = 0;  // a synchronous read makes the one in flight void
+  std::set<ServiceKey> touched_;       // services changed while the read is in flight
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace vigil::ipvs

@@ -142,6 +142,10 @@ cpu_ns() {  # every thread of the given processes
   echo "$t"
 }
 hwm_kb() { awk '/VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# pss_kb PID: the process's proportional set size now: its private pages plus its share of the
+# pages it maps with other processes (shared libraries, and keepalived's checker's copy-on-write
+# pages of its parent), so that the PSS of several processes adds up to what they cost together.
+pss_kb() { awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
 # user_ticks PID: user-mode CPU of the process (all threads), in clock ticks (/proc/PID/stat:
 # the fields after the command name, utime is the 12th); the rest of its CPU is the kernel's,
 # mostly TCP on the loopback (the handshakes and closes of nginx's side are processed in the
@@ -153,7 +157,8 @@ counters() {
     awk '/^ *[0-9]+ +[0-9]+ +[0-9]+ *$/ {print $1, $3}'
 }
 
-# measure IMPL -> "cpu_s_per_min rss_mb parent_cpu_s_per_min parent_rss_mb conn_per_s http_per_s"
+# measure IMPL -> "cpu_s_per_min rss_mb parent_cpu_s_per_min parent_rss_mb conn_per_s http_per_s
+#                  user_s_per_min us_per_probe pss_mb parent_pss_mb"
 measure() {
   local impl=$1 main parent="" pidfile
   rm -f "$work"/*.pid.d
@@ -175,9 +180,9 @@ measure() {
   c0=$(cpu_ns "$main") p0=$(cpu_ns $parent) n0=$(counters) u0=$(user_ticks "$main")
   sleep "$seconds"
   c1=$(cpu_ns "$main") p1=$(cpu_ns $parent) n1=$(counters) u1=$(user_ticks "$main")
-  local rss prss=0
-  rss=$(hwm_kb "$main")
-  [ -n "$parent" ] && prss=$(hwm_kb "$parent")
+  local rss prss=0 pss ppss=0
+  rss=$(hwm_kb "$main") pss=$(pss_kb "$main")
+  [ -n "$parent" ] && prss=$(hwm_kb "$parent") ppss=$(pss_kb "$parent")
   kill -TERM "${parent:-$main}" 2>/dev/null || true
   wait_for 20 sh -c "! kill -0 ${parent:-$main} 2>/dev/null" || kill -9 "${parent:-$main}" "$main" || true
   sleep 1
@@ -185,24 +190,27 @@ measure() {
   read -r a1 r1 <<<"$n1"
   awk -v c="$((c1 - c0))" -v p="$((p1 - p0))" -v s="$seconds" -v rss="$rss" -v prss="$prss" \
     -v a="$((a1 - a0))" -v r="$((r1 - r0))" -v u="$((u1 - u0))" -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" \
-    'BEGIN {printf "%.2f %.1f %.2f %.1f %.0f %.0f %.2f %.1f\n", c/1e9*60/s, rss/1024, p/1e9*60/s,
-            prss/1024, a/s, r/s, u/hz*60/s, a ? c/1e3/a : 0}'
+    -v pss="$pss" -v ppss="$ppss" \
+    'BEGIN {printf "%.2f %.1f %.2f %.1f %.0f %.0f %.2f %.1f %.1f %.1f\n", c/1e9*60/s, rss/1024, p/1e9*60/s,
+            prss/1024, a/s, r/s, u/hz*60/s, a ? c/1e3/a : 0, pss/1024, ppss/1024}'
 }
 
 echo "checkers: $tcp TCP_CHECK + $http HTTP_GET (digest), delay_loop 1, window ${seconds}s after ${warmup}s"
-printf '%-20s %10s %11s %11s %9s %14s %11s\n' "" "CPU s/min" "user s/min" "us/probe" "peak MB" \
-  "connections/s" "requests/s"
+printf '%-20s %10s %11s %11s %9s %8s %14s %11s\n' "" "CPU s/min" "user s/min" "us/probe" "peak MB" \
+  "PSS MB" "connections/s" "requests/s"
 # (No process substitution: the VM guest has no /dev/fd.)
 result=$(measure vigild)
-read -r vc vr _ _ va vh vu vp <<<"$result"
-printf '%-20s %10s %11s %11s %9s %14s %11s\n' "vigild" "$vc" "$vu" "$vp" "$vr" "$va" "$vh"
+read -r vc vr _ _ va vh vu vp vs _ <<<"$result"
+printf '%-20s %10s %11s %11s %9s %8s %14s %11s\n' "vigild" "$vc" "$vu" "$vp" "$vr" "$vs" "$va" "$vh"
 if ((vigild_only == 0)); then
   result=$(measure keepalived)
-  read -r kc kr pc pr ka kh ku kp <<<"$result"
-  printf '%-20s %10s %11s %11s %9s %14s %11s\n' "keepalived checker" "$kc" "$ku" "$kp" "$kr" "$ka" \
-    "$kh"
-  printf '%-20s %10s %11s %11s %9s\n' "keepalived parent" "$pc" "" "" "$pr"
+  read -r kc kr pc pr ka kh ku kp ks ps <<<"$result"
+  printf '%-20s %10s %11s %11s %9s %8s %14s %11s\n' "keepalived checker" "$kc" "$ku" "$kp" "$kr" \
+    "$ks" "$ka" "$kh"
+  printf '%-20s %10s %11s %11s %9s %8s\n' "keepalived parent" "$pc" "" "" "$pr" "$ps"
   awk -v v="$vc" -v k="$kc" -v vu="$vu" -v ku="$ku" -v vp="$vp" -v kp="$kp" -v vr="$vr" -v kr="$kr" \
+    -v vs="$vs" -v ks="$ks" -v ps="$ps" \
     'BEGIN {printf "vigild/keepalived checker: CPU %.2fx, user CPU %.2fx, CPU per probe %.2fx, peak RSS %.2fx\n",
-            v/k, vu/ku, vp/kp, vr/kr}'
+            v/k, vu/ku, vp/kp, vr/kr
+            if (ks + ps > 0) printf "vigild/keepalived (checker + parent): PSS %.2fx\n", vs/(ks + ps)}'
 fi

@@ -135,6 +135,29 @@ TEST_F(HttpCheckTest, SendsKeepalivedsRequestAndAcceptsTheDigest) {
                 std::to_string(server.port()) + "\r\n\r\n");
 }
 
+// The probe state (socket, parser, digest, read buffer) is kept from probe to probe: a second
+// probe of the same checker, and one after a failure, give the same verdicts as a first.
+TEST_F(HttpCheckTest, ProbesAgainWithTheSameCheck) {
+  ScriptedServer server(io_);
+  asio::co_spawn(io_, serve(server), asio::detached);
+  auto u = url("/health");
+  u.digest = md5_of("hello");
+  std::string why;
+  auto check = make_http_check(http_checker(config::CheckerType::kHttp, {u}),
+                               real_server("127.0.0.1", server.port()), vs_, context_, &why);
+  ASSERT_TRUE(check) << why;
+  CheckResult r = run_check(io_, *check);
+  EXPECT_TRUE(r.ok) << r.reason;
+  server.response = "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhellO";
+  r = run_check(io_, *check);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("MD5 digest mismatch"), std::string::npos) << r.reason;
+  server.response = "HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+  r = run_check(io_, *check);
+  EXPECT_TRUE(r.ok) << r.reason;
+  EXPECT_EQ(server.requests.size(), 3u);
+}
+
 TEST_F(HttpCheckTest, VirtualhostAndProtocol11InTheRequest) {
   ScriptedServer server(io_);
   asio::co_spawn(io_, serve(server), asio::detached);

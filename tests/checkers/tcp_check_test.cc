@@ -62,6 +62,35 @@ TEST_F(TcpCheckTest, ConnectPortOverridesTheRealServerPort) {
   EXPECT_TRUE(run_check(io_, *check).ok);
 }
 
+// One socket per checker, kept from probe to probe: each connection ends with a reset (the
+// server's read fails with ECONNRESET, and neither side keeps a TIME_WAIT socket), a refused
+// attempt leaves the socket ready for the next one, and the next success works again.
+TEST_F(TcpCheckTest, ProbesAgainOnItsSocketAndEndsEachConnectionWithAReset) {
+  const auto loopback = boost::asio::ip::make_address("127.0.0.1");
+  auto listener = std::make_unique<tcp::acceptor>(io_, tcp::endpoint(loopback, 0));
+  const std::uint16_t port = listener->local_endpoint().port();
+  auto check = make(checker_of(config::CheckerType::kTcp, 2s), real_server("127.0.0.1", port));
+  for (int round = 0; round < 2; ++round) {
+    const CheckResult r = run_check(io_, *check);
+    ASSERT_TRUE(r.ok) << r.reason;
+    tcp::socket accepted(io_);
+    listener->accept(accepted);
+    char byte = 0;
+    boost::system::error_code ec;
+    accepted.read_some(boost::asio::buffer(&byte, 1), ec);
+    EXPECT_EQ(ec, boost::asio::error::connection_reset) << ec.message();
+  }
+  listener.reset();
+  const CheckResult refused = run_check(io_, *check);
+  EXPECT_FALSE(refused.ok);
+  EXPECT_NE(refused.reason.find("refused"), std::string::npos) << refused.reason;
+  EXPECT_FALSE(run_check(io_, *check).ok);
+  // The same port again at once: no TIME_WAIT socket of ours stands in the way of the bind.
+  listener = std::make_unique<tcp::acceptor>(io_, tcp::endpoint(loopback, port));
+  const CheckResult back = run_check(io_, *check);
+  EXPECT_TRUE(back.ok) << back.reason;
+}
+
 TEST_F(TcpCheckTest, RefusedWhenNothingListens) {
   auto check = make(checker_of(config::CheckerType::kTcp, 2s),
                     real_server("127.0.0.1", testing::closed_port(io_)));
@@ -100,11 +129,14 @@ TEST_F(TcpCheckTest, BindsToTheConfiguredSourceAddressAndPort) {
   c.connection->bind_port = source_port;
   auto check = make(c, real_server("127.0.0.1", listener.local_endpoint().port()));
   tcp::socket peer(io_);
-  listener.async_accept(peer, [](boost::system::error_code) {});
+  // The address accept() gives: the probe has reset the connection by the time it is accepted,
+  // so getpeername() would find it gone.
+  tcp::endpoint from;
+  listener.async_accept(peer, from, [](boost::system::error_code) {});
   EXPECT_TRUE(run_check(io_, *check).ok);
   while (!peer.is_open()) io_.run_one();
-  EXPECT_EQ(peer.remote_endpoint().address().to_string(), "127.0.0.2");
-  EXPECT_EQ(peer.remote_endpoint().port(), source_port);
+  EXPECT_EQ(from.address().to_string(), "127.0.0.2");
+  EXPECT_EQ(from.port(), source_port);
 }
 
 TEST_F(TcpCheckTest, BindIfAndFwmarkAreApplied) {

@@ -95,5 +95,31 @@ TEST(AsioClock, DestroyingAnArmedTimerIsSafe) {
   EXPECT_FALSE(fired);
 }
 
+// With slack, timers armed for nearby moments fire at the same boundary, never before it.
+TEST(AsioClock, SlackRoundsTheDeadlineUpToItsBoundary) {
+  boost::asio::io_context io;
+  AsioClock clock(io);
+  const auto slack = milliseconds(50);
+  auto first = clock.make_timer();
+  auto second = clock.make_timer();
+  first->set_slack(slack);
+  second->set_slack(slack);
+  const auto armed = steady_clock::now();
+  // The boundary both round up to is at least this one (arm reads the clock after `armed`).
+  const auto due = armed + milliseconds(7);
+  const auto into = due.time_since_epoch() % slack;
+  const auto boundary = into.count() == 0 ? due : due + (slack - into);
+  steady_clock::time_point fired_first{};
+  steady_clock::time_point fired_second{};
+  first->arm(milliseconds(1), [&] { fired_first = steady_clock::now(); });
+  second->arm(milliseconds(7), [&] { fired_second = steady_clock::now(); });
+  io.run();
+  EXPECT_GE(fired_second, boundary);
+  // The first, due 6 ms earlier, still waited for the boundary of its own deadline.
+  const auto due_first = armed + milliseconds(1);
+  const auto into_first = due_first.time_since_epoch() % slack;
+  EXPECT_GE(fired_first, into_first.count() == 0 ? due_first : due_first + (slack - into_first));
+}
+
 }  // namespace
 }  // namespace vigil::core

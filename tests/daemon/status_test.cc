@@ -138,6 +138,9 @@ StatusSnapshot sample() {
   svc.destinations = {d};
   s.ipvs.services = {svc};
   s.control.snapshot_time.observe(200us);
+  s.alerts.enabled = true;
+  s.alerts.smtp = {.queued = 5, .delivered = 3, .failed = 1, .dropped = 0};
+  s.alerts.pending = 1;
   return s;
 }
 
@@ -183,6 +186,14 @@ TEST(StatusJson, CarriesTheLiveState) {
   EXPECT_EQ(p["services"][0]["service"], "TCP 10.0.0.100:80");
   EXPECT_EQ(p["services"][0]["destinations"][0]["desired_weight"], 3);
   EXPECT_TRUE(p["services"][0]["destinations"][0]["applied_weight"].is_null());
+
+  const auto& a = j["alerts"];
+  EXPECT_EQ(a["smtp_enabled"], true);
+  EXPECT_EQ(a["queued"], 5);
+  EXPECT_EQ(a["delivered"], 3);
+  EXPECT_EQ(a["failed"], 1);
+  EXPECT_EQ(a["pending"], 1);
+  EXPECT_EQ(a["sending"], false);
 }
 
 TEST(StatusJson, InvalidUtf8InACheckReasonDoesNotBreakTheDocument) {
@@ -224,6 +235,10 @@ TEST(Metrics, ConventionalNamesStatesAndCounters) {
   EXPECT_TRUE(has_line(m,
                        "vigil_ipvs_destination_desired_weight{service=\"TCP 10.0.0.100:80\","
                        "destination=\"10.0.0.2:8080\"} 3"));
+  EXPECT_TRUE(has_line(m, "vigil_smtp_alerts_enabled 1"));
+  EXPECT_TRUE(has_line(m, "vigil_smtp_alerts_total{result=\"delivered\"} 3"));
+  EXPECT_TRUE(has_line(m, "vigil_smtp_alerts_total{result=\"failed\"} 1"));
+  EXPECT_TRUE(has_line(m, "vigil_smtp_alerts_pending 1"));
   // Not in the kernel: no applied weight sample.
   EXPECT_EQ(m.find("vigil_ipvs_destination_weight{"), std::string::npos);
 }

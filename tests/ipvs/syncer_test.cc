@@ -124,6 +124,17 @@ TEST_F(SyncerTest, ChangesWithinOneLoopTurnCoalesce) {
   EXPECT_TRUE(kernel.ops.empty());  // down and up again before anything was sent
 }
 
+TEST_F(SyncerTest, TheSameDestinationsPublishedAgainAreNoWork) {
+  // After a reload the checkers publish every virtual server again, mostly unchanged.
+  load(kTwoServices);
+  start_all_up();
+  kernel.ops.clear();
+  all_up();
+  EXPECT_TRUE(syncer->settled());  // nothing marked to diff
+  clock.advance(core::Duration(0));
+  EXPECT_TRUE(kernel.ops.empty());
+}
+
 TEST_F(SyncerTest, AdoptsMatchingEntriesFixesDifferentOnesAndLeavesForeignOnes) {
   load(kTwoServices);
   // Already there: the TCP service exactly, the fwmark one with a wrong scheduler, and a
@@ -170,6 +181,76 @@ TEST_F(SyncerTest, DriftIsRepairedAtTheNextReconcile) {
   clock.advance(seconds(10));
   EXPECT_TRUE(kernel.ops.empty());
   EXPECT_EQ(syncer->stats().drift_repairs, 2u);
+}
+
+// The daemon's reader runs on a worker thread; here the test decides when the read happens
+// (take) and when its result reaches the loop (deliver).
+struct ManualReader : TableReader {
+  void read(Done d) override { pending.push_back(std::move(d)); }
+  Table taken;
+  void take(const FakeKernel& k) { taken = k.table; }
+  void deliver() {
+    ASSERT_FALSE(pending.empty());
+    Done d = std::move(pending.front());
+    pending.erase(pending.begin());
+    d({}, taken);
+  }
+  std::vector<Done> pending;
+};
+
+TEST_F(SyncerTest, BackgroundReadsRepairDriftButNotWhatChangedDuringTheRead) {
+  SyncerOptions options;
+  options.reconcile_interval = seconds(10);
+  load(kTwoServices, options);
+  ManualReader reader;
+  syncer->set_reader(&reader);
+  start_all_up();  // the first reconcile reads synchronously
+  EXPECT_EQ(kernel.dumps, 1u);
+  EXPECT_TRUE(reader.pending.empty());
+  kernel.ops.clear();
+  // Someone changes the fwmark service's weight by hand; the read sees that and the TCP
+  // service as pushed.
+  kernel.table[fwmark(7)].dests[dest("10.0.1.3", 0)].params.weight = 9;
+  clock.advance(seconds(10));
+  ASSERT_EQ(reader.pending.size(), 1u);
+  EXPECT_EQ(kernel.dumps, 1u);  // not on the loop
+  reader.take(kernel);
+  // While the result travels back, a real server of the TCP service goes down: one delete.
+  syncer->set_destinations(vs(0), {{ip("10.0.1.2"), 80, 2}});
+  clock.advance(core::Duration(0));
+  ASSERT_EQ(kernel.ops.size(), 1u);
+  kernel.ops.clear();
+  // The read predates that delete: the TCP service is left out, not "repaired" back.
+  reader.deliver();
+  clock.advance(core::Duration(0));
+  EXPECT_EQ(syncer->stats().drift_repairs, 1u);
+  ASSERT_EQ(kernel.ops.size(), 1u);
+  EXPECT_EQ(kernel.ops[0].kind, Op::Kind::kEditDest);
+  EXPECT_EQ(kernel.ops[0].service, fwmark(7));
+  EXPECT_TRUE(diff_tables(syncer->desired(), kernel.table).empty());
+  // The next read compares everything again and finds nothing.
+  kernel.ops.clear();
+  clock.advance(seconds(10));
+  reader.take(kernel);
+  reader.deliver();
+  clock.advance(core::Duration(0));
+  EXPECT_TRUE(kernel.ops.empty());
+  EXPECT_EQ(syncer->stats().drift_repairs, 1u);
+  EXPECT_EQ(kernel.dumps, 1u);
+}
+
+TEST_F(SyncerTest, ABackgroundReadThatReturnsAfterTheSyncerIsGoneIsIgnored) {
+  load(kTwoServices);
+  ManualReader reader;
+  syncer->set_reader(&reader);
+  start_all_up();
+  clock.advance(seconds(10));
+  ASSERT_EQ(reader.pending.size(), 1u);
+  syncer->stop(true);
+  syncer.reset();
+  reader.take(kernel);
+  reader.deliver();  // must not touch the destroyed syncer (ASan would say)
+  EXPECT_TRUE(kernel.table.empty());
 }
 
 TEST_F(SyncerTest, AKernelWithoutIpvsIsProgrammedWhenItAppears) {

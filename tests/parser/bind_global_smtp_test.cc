@@ -21,7 +21,7 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using testing::parse_text;
 
-std::string g(std::string_view body) { return "global_defs {\n" + std::string(body) + "}\n"; }
+constexpr auto g = testing::global_defs;
 
 TEST(BindGlobalSmtp, DefaultsKeepKeepalivedsPlainSmtpApartFromEhlo) {
   auto r = parse_text(g("  smtp_server 10.0.0.25\n"));

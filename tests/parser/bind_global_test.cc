@@ -15,7 +15,7 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using testing::parse_text;
 
-std::string g(std::string_view body) { return "global_defs {\n" + std::string(body) + "}\n"; }
+constexpr auto g = testing::global_defs;
 
 TEST(BindGlobal, DefaultsAreVisibleInJson) {
   auto r = parse_text("global_defs {\n}\n");

@@ -14,6 +14,11 @@
 
 namespace vigil::parser::testing {
 
+// A global_defs block with `body` inside.
+inline std::string global_defs(std::string_view body) {
+  return "global_defs {\n" + std::string(body) + "}\n";
+}
+
 inline ParseResult parse_text(std::string_view text) {
   ParseOptions opts;
   opts.host_checks = false;

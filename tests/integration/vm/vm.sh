@@ -207,7 +207,7 @@ vm_boot() {
 
 # The guest prints "VIGIL-VM-RESULT NAME pass|fail SECONDS" per suite and "VIGIL-VM-DONE" last.
 vm_results() {
-  local log=$1 failed=0
+  local log=$1 failed=0 name verdict secs
   if ! grep -q '^VIGIL-VM-DONE' "$log"; then
     vm_log "the guest did not finish (no VIGIL-VM-DONE line)"
     return 1

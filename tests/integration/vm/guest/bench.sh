@@ -7,8 +7,8 @@
 #   big      the same reload at the size of keepalived issue #2318, with a VRRP instance as
 #            master and a vigild -P backup on a veth: any VRRP state change during the reload is
 #            counted
-# CPU seconds: time on CPU of every thread of the daemon's processes (schedstat), kernel work
-# on their behalf included (IPVS commands run in the sender's context).
+# CPU seconds: utime + stime of the daemon's processes (every thread, exited ones included),
+# kernel work on their behalf included (IPVS commands run in the sender's context).
 # Prints "BENCH name daemon wall_s cpu_s ops" lines for the host to collect.
 . /vm/lib.sh
 load_ipvs || { bad "cannot load ip_vs"; finish; exit; }
@@ -19,13 +19,14 @@ w=/tmp/bench
 mkdir -p "$w"
 repeat=${BENCH_REPEAT:-1}
 
-# cpu_ns NAME: nanoseconds on CPU of every thread of every process called NAME
+# cpu_ns NAME: nanoseconds on CPU of every process called NAME, from utime + stime of
+# /proc/PID/stat (clock ticks of 10 ms): unlike the threads' schedstat it keeps the time of
+# threads that have exited (vigild parses a reload and reads the IPVS table on short-lived
+# worker threads).
 cpu_ns() {
   t=0
   for p in $(pidof "$1"); do
-    for f in /proc/"$p"/task/*/schedstat; do
-      read -r ns _ <"$f" 2>/dev/null && t=$((t + ns))
-    done
+    ticks=$(awk '{print $14 + $15}' /proc/"$p"/stat 2>/dev/null) && t=$((t + ticks * 10000000))
   done
   echo "$t"
 }
@@ -55,11 +56,29 @@ stop_daemon() {
   ipvsadm -C
 }
 
+# An empty table in a freshly loaded ip_vs. A flush is not enough: deleted destinations stay
+# in the kernel's destination trash for minutes (IP_VS_DEST_TRASH_PERIOD), and every add of a
+# destination walks that list, so a push of 39,000 destinations right after another daemon's
+# took 5x the kernel time of the same push on a fresh module (measured: 135 s of system time
+# against 12 s), which penalised whichever daemon ran second. The ftrace filter names ip_vs
+# functions, so it is set again after the reload (an empty filter would trace everything).
+fresh_ipvs() {
+  ipvsadm -C
+  t=/sys/kernel/tracing
+  [ -e $t/trace ] && echo nop >$t/current_tracer
+  if modprobe -r ip_vs_wrr ip_vs 2>/dev/null; then
+    load_ipvs || bad "cannot load ip_vs again"
+  fi
+  if [ -e $t/trace ]; then
+    echo "$OPS_FUNCS" >$t/set_ftrace_filter && echo function >$t/current_tracer
+  fi
+}
+
 # push NAME DAEMON CONF TOTAL LAST_VIP M: start and wait for the table
 push() {
   name=$1 d=$2 conf=$3 total=$4 last=$5 m=$6
   shift 6
-  ipvsadm -C
+  fresh_ipvs
   c0=$(cpu_ns "$d")
   t0=$(now_cs)
   start_daemon "$d" "$conf" "$@"
