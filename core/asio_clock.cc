@@ -7,10 +7,11 @@
 namespace vigil::core {
 namespace {
 
-// One steady_timer per Timer, re-armed lazily: moving the deadline later (a backup's
-// Master_Down_Timer restarted by every advert) only records it, and the wait already pending
-// waits again when it fires early. Re-aiming an asio timer cancels its wait and runs the aborted
-// handler, a wake-up per received advert; this way a backup wakes once per Master_Down_Interval.
+// One steady_timer per Timer. Arming re-aims it at once: the wait pending for an earlier deadline
+// is cancelled (its handler runs with the loop already awake, and the generation makes it a
+// no-op). A VRRP backup reads its adverts in batches (vrrp/raw_socket.h) and restarts the
+// Master_Down_Timer of every instance in one go; a lazy re-arm, which left the earlier wait
+// pending and waited again when it fired, woke the loop once per instance and interval.
 class AsioTimer final : public Timer {
  public:
   explicit AsioTimer(boost::asio::io_context& io) : timer_(io) {}
@@ -29,7 +30,6 @@ class AsioTimer final : public Timer {
     }
     armed_ = true;
     callback_ = std::move(callback);
-    if (waiting_ && timer_.expiry() <= deadline_) return;  // fires first, then waits again
     wait();
   }
 

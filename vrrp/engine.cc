@@ -277,11 +277,36 @@ Engine::SocketEntry* Engine::entry_of(const InstanceDriver& driver) {
 }
 
 void Engine::start_sockets() {
+  update_socket_modes();
   for (auto& [key, entry] : sockets_) {
     if (entry.started) continue;
     entry.started = true;
     SocketEntry* e = &entry;
     entry.socket->start([this, e](const ReceivedPacket& p) { on_packet(*e, p); });
+  }
+}
+
+// A master must answer some adverts at once (a higher priority one: yield; a lower one:
+// advertise); a backup only restarts its Master_Down_Timer, which the deferred reading does
+// when the timer is due, and priority 0 adverts wake the loop on every socket. A backup that
+// has not heard a master yet reads at once: a v3 master may advertise a shorter interval than
+// the backup's own, which the backup must learn from the first advert.
+void Engine::update_socket_modes() {
+  for (auto& [key, entry] : sockets_) {
+    bool deferred = true;
+    entry.unsettled = false;
+    double rate = 0;
+    for (const InstanceDriver* d : entry.by_vrid) {
+      if (d == nullptr) continue;
+      const Instance& i = d->instance();
+      if (i.state() == State::kMaster) deferred = false;
+      if (i.state() == State::kBackup && !i.machine().master_address()) entry.unsettled = true;
+      rate +=
+          1.0 /
+          std::chrono::duration<double>(d->instance().machine().master_adver_interval()).count();
+    }
+    entry.socket->set_expected_rate(rate);
+    entry.socket->set_deferred(deferred && !entry.unsettled);
   }
 }
 
@@ -315,6 +340,7 @@ void Engine::on_packet(SocketEntry& entry, const ReceivedPacket& packet) {
   } else {
     d->receive_ipv6(packet);
   }
+  if (entry.unsettled && d->instance().machine().master_address()) update_socket_modes();
 }
 
 void Engine::on_link(const Interface& itf, const LinkChange& change) {
@@ -449,6 +475,7 @@ void Engine::seed_tracker(InstanceDriver& driver) {
 }
 
 void Engine::on_state(const Instance& instance, State from, State to) {
+  update_socket_modes();
   if (&instance == removing_) {
     if (to == State::kStop && removed_listener_) removed_listener_(instance, removing_deleted_);
     return;

@@ -98,6 +98,7 @@ class Engine {
     std::unique_ptr<RawSocket> socket;
     std::array<InstanceDriver*, 256> by_vrid{};
     bool started = false;
+    bool unsettled = false;  // a backup on it has not heard a master yet
   };
   // Where an instance's adverts go, on which shared socket.
   struct AdvertPath {
@@ -118,6 +119,9 @@ class Engine {
                           std::string& error);
   SocketEntry* entry_of(const InstanceDriver& driver);
   void start_sockets();
+  // Deferred reading on the sockets where no instance is MASTER, immediate elsewhere; and the
+  // expected advert rate of each (raw_socket.h). After every state change.
+  void update_socket_modes();
   // Reload steps.
   void remove_instance(InstanceDriver& driver);
   void reconfigure_instance(InstanceDriver& driver, const config::VrrpInstance& inst);

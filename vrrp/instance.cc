@@ -70,6 +70,9 @@ void Instance::reconfigure(InstanceConfig config) {
 }
 
 void Instance::on_master_down_timer() {
+  // Adverts that arrived in time but were held back by the transport restart the timer.
+  hooks_.catch_up();
+  if (timer_->armed()) return;
   if (machine_.state() == State::kBackup && !hooks_.may_take_over()) {
     log().debug("({}) stays BACKUP until every member of its sync group is ready", name());
     dispatch(event::SyncHold{});
@@ -96,6 +99,12 @@ void Instance::receive(const Datagram& datagram) {
                 drop_reason_name(*reason));
     return;
   }
+  // Deferred reading may hand an advert over after a state change: one that arrived while the
+  // instance was in INIT or FAULT, which ignore adverts, is ignored as it would have been then.
+  if (datagram.received_at && *datagram.received_at < state_since_ &&
+      (entered_from_ == State::kInit || entered_from_ == State::kFault)) {
+    return;
+  }
   const Advert& advert = std::get<Advert>(checked);
   ReceivedAdvert received{datagram.ip.source, advert.priority,
                           advert.version == Version::kV3 ? from_centiseconds(advert.interval)
@@ -105,7 +114,9 @@ void Instance::receive(const Datagram& datagram) {
   const core::TimePoint now = clock_.now();
   core::TimePoint at = now;
   if (datagram.received_at) {
-    at = std::clamp(*datagram.received_at, now - machine_.master_adver_interval(), now);
+    const Micros adver = machine_.master_adver_interval();
+    const Micros trusted = std::max(adver, machine_.master_down_interval() - adver);
+    at = std::clamp(*datagram.received_at, now - trusted, now);
   }
   dispatch(event::AdvertReceived{received}, at);
   // A BACKUP that accepted the advert (neither a lower priority one it discards nor a master's
@@ -170,6 +181,7 @@ void Instance::perform(const Action& action) {
           ++counters_.transitions;
           state_since_ = clock_.now();
           hooks_.state_changed(previous_state_, a.state);
+          entered_from_ = previous_state_;
           previous_state_ = a.state;
         }
       },

@@ -46,6 +46,10 @@ class InstanceHooks {
   // As BACKUP, an advert from a master was accepted (the Master_Down_Timer restarted): the
   // instance no longer wants to take over.
   virtual void master_heard() {}
+  // The Master_Down_Timer is about to fire: the transport hands over the adverts it holds back
+  // (deferred reading, raw_socket.h) before the instance decides, through receive(). Default:
+  // nothing is held back.
+  virtual void catch_up() {}
 };
 
 struct InstanceCounters {
@@ -65,9 +69,11 @@ class Instance {
   void start();
   // SIGTERM or removal: a master sends priority 0 and gives up its addresses; then STOP.
   void stop();
-  // The advert counts from `datagram.received_at` when the transport has it (bounded to the
-  // last Master_Adver_Interval, so a stepped wall clock cannot make it look old enough to fire
-  // the Master_Down_Timer before the next advert is due), else from now.
+  // The advert counts from `datagram.received_at` when the transport has it, else from now. The
+  // transport may hold routine adverts back until the Master_Down_Timer is due (catch_up), so a
+  // stamp is trusted back to Master_Down_Interval - Master_Adver_Interval (at least one
+  // Master_Adver_Interval): a stepped wall clock cannot make an advert look old enough to fire
+  // the timer before the next advert is due.
   void receive(const Datagram& datagram);
   // A packet for this instance dropped before receive() (IPsec AH failed in the transport).
   void count_drop(DropReason reason);
@@ -110,6 +116,7 @@ class Instance {
   std::unique_ptr<core::Timer> timer_;
   InstanceCounters counters_;
   State previous_state_ = State::kInit;
+  State entered_from_ = State::kInit;  // the state before the current one
   core::TimePoint state_since_;
   core::TimePoint event_at_{};  // `at` of the event being dispatched
   bool dispatching_ = false;

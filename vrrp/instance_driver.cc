@@ -250,6 +250,10 @@ void InstanceDriver::state_changed(State from, State to) {
 
 bool InstanceDriver::may_take_over() { return !sync_.may_take_over || sync_.may_take_over(); }
 
+void InstanceDriver::catch_up() {
+  if (socket_ != nullptr) socket_->drain();
+}
+
 void InstanceDriver::master_heard() {
   if (sync_.master_heard) sync_.master_heard();
 }

@@ -99,6 +99,7 @@ class InstanceDriver final : public InstanceHooks {
   void state_changed(State from, State to) override;
   bool may_take_over() override;
   void master_heard() override;
+  void catch_up() override;
 
  private:
   std::vector<AnnounceTarget> announce_targets() const;

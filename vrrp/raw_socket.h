@@ -23,6 +23,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "core/clock.h"
 #include "core/ip_address.h"
@@ -57,6 +58,22 @@ core::TimePoint received_on_steady_clock(std::chrono::system_clock::time_point r
                                          std::chrono::system_clock::time_point realtime_now,
                                          core::TimePoint steady_now);
 
+// True for a priority 0 advert (a master leaving): the byte at offset 2 of the VRRP message is 0.
+// `bytes` as a RawSocket hands them over: IPv4 from the IP header (then, for protocol 51, the AH
+// header), IPv6 from the VRRP message. A packet too short to say is not one. This is exactly
+// the classic BPF filter of the socket that wakes vigil for such adverts (raw_socket.cc); the
+// two must agree, or a priority 0 advert would be handed over twice or not at all.
+bool is_priority_zero_advert(std::span<const std::uint8_t> bytes, core::Family family,
+                             std::uint8_t protocol);
+
+// Reading is immediate (every packet wakes the loop, as keepalived) or deferred. Deferred is for
+// sockets on which every instance is a backup: a backup's answer to a routine advert is only to
+// push its Master_Down_Timer on, so the adverts may wait in the kernel's queue, stamped with
+// their arrival (SO_TIMESTAMPNS), until the timer is due; drain() then hands them over in order
+// and the instance restarts its timer from the last one's arrival, exactly as if it had read each
+// at once. Adverts that need an answer at once still wake the loop: priority 0 (Skew_Time) comes
+// through a second socket whose BPF filter passes nothing else, and a master's socket is never
+// deferred. A safety drain runs every drain_period() so the queue cannot overflow.
 class RawSocket {
  public:
   using Handler = std::function<void(const ReceivedPacket&)>;
@@ -69,12 +86,27 @@ class RawSocket {
   RawSocket(const RawSocket&) = delete;
   RawSocket& operator=(const RawSocket&) = delete;
 
-  // Starts reading; `handler` runs on the loop for every packet.
+  // Starts reading; `handler` runs on the loop for every packet, in arrival order.
   void start(Handler handler);
   void close();
   // Joins one more multicast group on the socket's interface (a second instance on the same
   // interface with another mcast_dst_ip). Joining a group already joined is a no-op.
   bool join(const core::IpAddress& group, std::error_code& error);
+
+  // Deferred or immediate reading (see above). Without the priority 0 socket (its filter
+  // refused by the kernel) reading stays immediate.
+  void set_deferred(bool deferred);
+  bool deferred() const { return deferred_; }
+  bool can_defer() const { return urgent_.is_open(); }
+  // The adverts per second the instances on this socket expect to receive. Sizes the receive
+  // buffer (unless `receive_buffer` is configured) to hold a few seconds of them, and the period
+  // of the safety drain to fill at most half of it.
+  void set_expected_rate(double adverts_per_second);
+  // Hands every queued packet to the handler now (a Master_Down_Timer about to fire catches up).
+  // Packets are counted and checked as they are handed over. Not re-entrant: a call from a
+  // handler returns at once.
+  void drain();
+  core::Duration drain_period() const { return period_; }
 
   // IPv4: `bytes` is a complete IP packet (IP_HDRINCL) and `destination` its destination.
   // IPv6: `bytes` is the VRRP message, sent from `source` with hop limit `hop_limit`.
@@ -84,18 +116,47 @@ class RawSocket {
   const RawSocketOptions& options() const { return options_; }
   std::uint64_t receive_errors() const { return receive_errors_; }
   std::uint64_t send_errors() const { return send_errors_; }
+  // Packets the kernel dropped because the receive queue was full (SO_RXQ_OVFL).
+  std::uint64_t overflows() const { return overflows_; }
+  std::uint64_t wakeups() const { return wakeups_; }
 
  private:
-  RawSocket(boost::asio::io_context& io, int fd, RawSocketOptions options);
+  struct Batch;
+  RawSocket(boost::asio::io_context& io, int fd, int urgent_fd, RawSocketOptions options);
   void wait();
-  void drain();
+  void wait_urgent();
+  void arm_safety_drain();
+  // Reads up to a batch from `fd`; false once the queue was found empty.
+  bool read_batch(int fd, Batch& batch, core::TimePoint& empty_at);
+  void on_overflow_count(std::uint32_t count);
 
+  boost::asio::io_context& io_;
+  int fd_ = -1;
+  // fd_ in the reactor, while reading is immediate.
   boost::asio::posix::stream_descriptor descriptor_;
+  boost::asio::posix::stream_descriptor urgent_;  // priority 0 adverts only (BPF)
+  boost::asio::steady_timer safety_;
   RawSocketOptions options_;
   Handler handler_;
-  std::vector<std::uint8_t> buffer_;
+  std::unique_ptr<Batch> batch_;
+  std::unique_ptr<Batch> urgent_batch_;
+  // The last instant each queue was seen empty: whatever is read later arrived after it, which
+  // bounds a receive stamp that a stepped wall clock would make look older.
+  core::TimePoint main_empty_at_{};
+  core::TimePoint urgent_empty_at_{};
+  core::Duration period_ = std::chrono::seconds(1);
+  double rate_ = -1;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   std::uint64_t receive_errors_ = 0;
   std::uint64_t send_errors_ = 0;
+  std::uint64_t overflows_ = 0;
+  std::uint64_t wakeups_ = 0;
+  std::uint32_t last_overflow_count_ = 0;
+  bool deferred_ = false;
+  bool waiting_ = false;
+  bool safety_armed_ = false;
+  bool draining_ = false;
+  bool started_ = false;
 };
 
 }  // namespace vigil::vrrp

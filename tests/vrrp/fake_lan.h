@@ -78,6 +78,9 @@ class Node final : public InstanceHooks {
 
   // Called by the LAN when a frame reaches this node.
   void receive(const std::vector<std::uint8_t>& bytes, const IpEnvelope& ip);
+  // Frames received but held back (deferred reading), not yet seen by the instance.
+  std::size_t held_back() const { return held_.size(); }
+  std::size_t catch_ups() const { return catch_ups_; }
 
   // InstanceHooks
   void send_advert(const Advert& advert) override;
@@ -91,9 +94,17 @@ class Node final : public InstanceHooks {
   void master_heard() override {
     if (group_) group_->master_heard(params_.name);
   }
+  void catch_up() override;
 
  private:
+  struct Held {
+    std::vector<std::uint8_t> bytes;
+    IpEnvelope ip;
+    core::TimePoint arrived;
+  };
   InstanceConfig instance_config() const;
+  void deliver(const std::vector<std::uint8_t>& bytes, const IpEnvelope& ip,
+               std::optional<core::TimePoint> arrived);
 
   FakeLan& lan_;
   InstanceParams params_;
@@ -107,14 +118,25 @@ class Node final : public InstanceHooks {
   bool holds_vips_ = false;
   std::vector<Transition> transitions_;
   std::vector<Sent> sent_;
+  std::vector<Held> held_;
+  std::size_t catch_ups_ = 0;
 };
+
+// How routers read the segment. kImmediate: every frame reaches the instance when it arrives.
+// kDeferred: as the daemon's RawSocket reads when every instance on it is a backup that has heard
+// a master, such a router holds routine adverts back, stamped with their arrival, until its
+// Master_Down_Timer is due (InstanceHooks::catch_up); a priority 0 advert is handed over at once,
+// after those held.
+enum class Reading { kImmediate, kDeferred };
 
 class FakeLan {
  public:
-  explicit FakeLan(core::SimulatedClock& clock, core::Duration latency = {})
-      : clock_(clock), latency_(latency) {
+  explicit FakeLan(core::SimulatedClock& clock, core::Duration latency = {},
+                   Reading reading = Reading::kImmediate)
+      : clock_(clock), latency_(latency), reading_(reading) {
     history_.push_back({clock.now(), 0});
   }
+  Reading reading() const { return reading_; }
 
   // Routers are addressed 10.0.0.<n> (or fe80::<n> for IPv6) unless params say otherwise.
   Node& add(InstanceParams params, std::vector<core::IpAddress> vips = {}) {
@@ -170,6 +192,7 @@ class FakeLan {
  private:
   core::SimulatedClock& clock_;
   core::Duration latency_;
+  Reading reading_;
   std::vector<std::unique_ptr<Node>> nodes_;
   std::list<std::unique_ptr<core::Timer>> in_flight_;
   std::vector<std::pair<core::TimePoint, std::size_t>> history_;
@@ -206,6 +229,7 @@ inline void Node::reload(InstanceParams params, std::vector<core::IpAddress> vip
 
 inline void Node::kill() {
   alive_ = false;
+  held_.clear();
   instance_.reset();  // its timer with it
   lan_.note_change();
 }
@@ -213,6 +237,7 @@ inline void Node::kill() {
 inline void Node::restart(std::optional<std::uint8_t> priority) {
   if (priority) params_.priority = *priority;
   instance_.reset();
+  held_.clear();
   instance_.emplace(instance_config(), lan_.clock(), *this);
   alive_ = true;
   holds_vips_ = false;  // a new keepalived removes stale VIPs at start
@@ -236,12 +261,36 @@ inline void Node::send_advert(const Advert& advert) {
 
 inline void Node::receive(const std::vector<std::uint8_t>& bytes, const IpEnvelope& ip) {
   if (!instance_) return;
+  // Only this router's VRID reaches its instance, as the engine demultiplexes by VRID.
+  if (bytes.size() > 1 && bytes[1] != params_.vrid) return;
+  const bool priority_zero = bytes.size() > 2 && bytes[2] == 0;
+  // As the engine: only a backup that has heard a master defers (until then it must learn the
+  // master's interval at once); INIT and FAULT read at once and ignore the adverts.
+  if (lan_.reading() == Reading::kDeferred && instance_->state() == State::kBackup &&
+      instance_->machine().master_address() && !priority_zero) {
+    held_.push_back({bytes, ip, lan_.now()});
+    return;
+  }
+  catch_up();  // what was held back arrived first
+  deliver(bytes, ip, lan_.now());
+}
+
+inline void Node::catch_up() {
+  ++catch_ups_;
+  std::vector<Held> held = std::move(held_);
+  held_.clear();
+  for (const auto& h : held) {
+    if (instance_) deliver(h.bytes, h.ip, h.arrived);
+  }
+}
+
+inline void Node::deliver(const std::vector<std::uint8_t>& bytes, const IpEnvelope& ip,
+                          std::optional<core::TimePoint> arrived) {
   Datagram d;
   d.ip = ip;
   d.ttl = 255;
   d.message = bytes;
-  // Only this router's VRID reaches its instance, as the engine demultiplexes by VRID.
-  if (bytes.size() > 1 && bytes[1] != params_.vrid) return;
+  d.received_at = arrived;
   instance_->receive(d);
 }
 

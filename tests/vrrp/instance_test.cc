@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -232,6 +233,7 @@ TEST(VrrpInstance, SkewTimerRunsFromTheKernelReceiveTime) {
   const auto c = config(100);
   Instance instance(c, clock, hooks);
   instance.start();
+  clock.advance(std::chrono::seconds(1));
   auto p = from_peer(c, 0);
   const core::TimePoint arrived = clock.now() - std::chrono::microseconds(250);
   p.datagram.received_at = arrived;
@@ -239,28 +241,103 @@ TEST(VrrpInstance, SkewTimerRunsFromTheKernelReceiveTime) {
   expect_takeover_at(clock, instance, arrived + std::chrono::microseconds(609'375));
 }
 
-// A receive time is trusted back to one Master_Adver_Interval at most (a wall clock stepped
-// forward between the kernel's stamp and its reading must not fire the timer before the next
-// advert is due), and never in the future.
-TEST(VrrpInstance, ReceiveTimeIsBoundedToOneAdvertIntervalAndNow) {
+// A receive time is trusted back to Master_Down_Interval - Master_Adver_Interval at most (adverts
+// may wait in the socket until the Master_Down_Timer is due, but a wall clock stepped forward
+// between the kernel's stamp and its reading must not fire the timer before the next advert is
+// due), and never in the future.
+TEST(VrrpInstance, ReceiveTimeIsTrustedUntilTheNextAdvertWouldBeDue) {
   core::SimulatedClock clock;
   RecordingHooks hooks;
   const auto c = config(100);
   Instance instance(c, clock, hooks);
+  const core::TimePoint started = clock.now();
   instance.start();
+  clock.advance(std::chrono::seconds(3));
+  auto held = from_peer(c, 200);
+  // Held back 2.5 s (deferred reading): trusted as it is.
+  const core::TimePoint arrived = started + std::chrono::milliseconds(500);
+  held.datagram.received_at = arrived;
+  instance.receive(held.datagram);
+  expect_takeover_at(clock, instance, arrived + std::chrono::microseconds(3'609'375));
+
+  // A stamp 30 s old (a wall clock stepped forward) counts as 2.609375 s old at most: the timer
+  // then fires one advert interval from now.
+  Instance old_one(c, clock, hooks);
+  old_one.start();
+  auto fresh = from_peer(c, 200);
+  for (int i = 0; i < 35; ++i) {
+    clock.advance(std::chrono::seconds(1));
+    fresh.datagram.received_at = clock.now();
+    old_one.receive(fresh.datagram);
+  }
   auto old = from_peer(c, 200);
   old.datagram.received_at = clock.now() - std::chrono::seconds(30);
-  const core::TimePoint bounded = clock.now() - std::chrono::seconds(1);
-  instance.receive(old.datagram);
-  expect_takeover_at(clock, instance, bounded + std::chrono::microseconds(3'609'375));
+  const core::TimePoint now = clock.now();
+  old_one.receive(old.datagram);
+  expect_takeover_at(clock, old_one, now + std::chrono::seconds(1));
 
   Instance later(c, clock, hooks);
   later.start();
   auto future = from_peer(c, 200);
   future.datagram.received_at = clock.now() + std::chrono::seconds(30);
-  const core::TimePoint now = clock.now();
+  const core::TimePoint then = clock.now();
   later.receive(future.datagram);
-  expect_takeover_at(clock, later, now + std::chrono::microseconds(3'609'375));
+  expect_takeover_at(clock, later, then + std::chrono::microseconds(3'609'375));
+}
+
+// Deferred reading may hand over an advert that arrived before the instance left INIT (or
+// FAULT): it is ignored, as it was when it arrived, though counted as received.
+TEST(VrrpInstance, AdvertThatArrivedInInitIsIgnoredWhenHandedOverLate) {
+  core::SimulatedClock clock;
+  RecordingHooks hooks;
+  const auto c = config(100);
+  Instance instance(c, clock, hooks);
+  const core::TimePoint created = clock.now();
+  clock.advance(std::chrono::seconds(1));
+  instance.start();
+  auto p = from_peer(c, 200);
+  p.datagram.received_at = created + std::chrono::milliseconds(500);
+  instance.receive(p.datagram);
+  EXPECT_EQ(instance.counters().packets_received, 1u);
+  EXPECT_EQ(instance.machine().stats().adverts_received, 0u);
+  EXPECT_EQ(hooks.masters_heard, 0);
+  expect_takeover_at(clock, instance,
+                     created + std::chrono::seconds(1) + std::chrono::microseconds(3'609'375));
+}
+
+// Deferred reading: when the Master_Down_Timer is due the transport first hands over what it
+// held back; an advert that arrived in time restarts the timer from its arrival, and only when
+// nothing came does the backup take over.
+TEST(VrrpInstance, MasterDownTimerCatchesUpWithHeldBackAdvertsFirst) {
+  core::SimulatedClock clock;
+  struct HoldingHooks : RecordingHooks {
+    void catch_up() override {
+      ++catch_ups;
+      if (held && instance) {
+        auto d = *held;
+        held.reset();
+        instance->receive(d);
+      }
+    }
+    Instance* instance = nullptr;
+    std::optional<Datagram> held;
+    int catch_ups = 0;
+  } hooks;
+  const auto c = config(100);
+  Instance instance(c, clock, hooks);
+  hooks.instance = &instance;
+  const core::TimePoint t0 = clock.now();
+  instance.start();
+  auto p = from_peer(c, 200);
+  p.datagram.received_at = t0 + std::chrono::seconds(3);
+  hooks.held = p.datagram;
+  // Due at 3.609375 s: catches up, and the advert of 3 s pushes the timer to 6.609375 s.
+  clock.run_until(t0 + std::chrono::microseconds(3'609'375));
+  EXPECT_EQ(hooks.catch_ups, 1);
+  EXPECT_EQ(instance.state(), State::kBackup);
+  EXPECT_EQ(instance.counters().packets_received, 1u);
+  expect_takeover_at(clock, instance, t0 + std::chrono::microseconds(6'609'375));
+  EXPECT_EQ(hooks.catch_ups, 2);
 }
 
 // On a takeover the advert goes out and the addresses are installed and announced before the

@@ -29,7 +29,7 @@ InstanceParams router(const char* address, std::uint8_t priority, Version versio
   return p;
 }
 
-class SimulatedLan : public ::testing::Test {
+class SimulatedLan : public ::testing::TestWithParam<testing::Reading> {
  protected:
   core::SimulatedClock clock;
   core::TimePoint t0 = clock.now();
@@ -47,8 +47,8 @@ class SimulatedLan : public ::testing::Test {
 // Master 150 and backup 100, advert_int 1 s (v2). The master wins the first election after its
 // own Master_Down_Interval (3 + 106/256 s), then the master is killed: the backup takes over
 // exactly 3 + 156/256 s after the last advert it heard.
-TEST_F(SimulatedLan, MasterKilledBackupTakesOverAfterMasterDownInterval) {
-  FakeLan lan(clock);
+TEST_P(SimulatedLan, MasterKilledBackupTakesOverAfterMasterDownInterval) {
+  FakeLan lan(clock, {}, GetParam());
   Node& a = lan.add(router("10.0.0.1", 150));
   Node& b = lan.add(router("10.0.0.2", 100));
   a.start();
@@ -68,8 +68,8 @@ TEST_F(SimulatedLan, MasterKilledBackupTakesOverAfterMasterDownInterval) {
   EXPECT_EQ(lan.max_masters_since(t0), 1u);
 }
 
-TEST_F(SimulatedLan, LatencyDelaysTheTakeoverByExactlyTheLatency) {
-  FakeLan lan(clock, Micros(250));
+TEST_P(SimulatedLan, LatencyDelaysTheTakeoverByExactlyTheLatency) {
+  FakeLan lan(clock, Micros(250), GetParam());
   Node& a = lan.add(router("10.0.0.1", 150));
   Node& b = lan.add(router("10.0.0.2", 100));
   a.start();
@@ -81,8 +81,8 @@ TEST_F(SimulatedLan, LatencyDelaysTheTakeoverByExactlyTheLatency) {
 }
 
 // SIGTERM: the master sends priority 0 and the backup takes over after Skew_Time only.
-TEST_F(SimulatedLan, PriorityZeroOnShutdownTakeoverAfterSkewTime) {
-  FakeLan lan(clock);
+TEST_P(SimulatedLan, PriorityZeroOnShutdownTakeoverAfterSkewTime) {
+  FakeLan lan(clock, {}, GetParam());
   Node& a = lan.add(router("10.0.0.1", 150));
   Node& b = lan.add(router("10.0.0.2", 100));
   a.start();
@@ -99,8 +99,8 @@ TEST_F(SimulatedLan, PriorityZeroOnShutdownTakeoverAfterSkewTime) {
 }
 
 // VRRPv3 at 10 ms: Master_Down_Interval = 30 ms + 156 * 1 cs * 625 / 16 us = 36 093 us.
-TEST_F(SimulatedLan, V3TenMillisecondIntervals) {
-  FakeLan lan(clock);
+TEST_P(SimulatedLan, V3TenMillisecondIntervals) {
+  FakeLan lan(clock, {}, GetParam());
   Node& a = lan.add(router("10.0.0.1", 150, Version::kV3, milliseconds(10)));
   Node& b = lan.add(router("10.0.0.2", 100, Version::kV3, milliseconds(10)));
   a.start();
@@ -116,8 +116,8 @@ TEST_F(SimulatedLan, V3TenMillisecondIntervals) {
 
 // A v3 backup configured with advert_int 1 s learns the master's 10 ms from its adverts, times
 // out on that, and advertises its own 1 s once master.
-TEST_F(SimulatedLan, V3BackupUsesTheMastersIntervalThenItsOwn) {
-  FakeLan lan(clock);
+TEST_P(SimulatedLan, V3BackupUsesTheMastersIntervalThenItsOwn) {
+  FakeLan lan(clock, {}, GetParam());
   Node& a = lan.add(router("10.0.0.1", 150, Version::kV3, milliseconds(10)));
   Node& b = lan.add(router("10.0.0.2", 100, Version::kV3, seconds(1)));
   a.start();
@@ -136,11 +136,11 @@ TEST_F(SimulatedLan, V3BackupUsesTheMastersIntervalThenItsOwn) {
 
 // Equal priorities: both time out at the same instant and become master; the one with the lower
 // primary address yields at once on the other's advert (RFC 5798 6.4.3), whatever the start order.
-TEST_F(SimulatedLan, EqualPrioritiesTieBreakOnHigherAddress) {
+TEST_P(SimulatedLan, EqualPrioritiesTieBreakOnHigherAddress) {
   for (bool higher_first : {false, true}) {
     core::SimulatedClock c;
     const core::TimePoint start = c.now();
-    FakeLan lan(c);
+    FakeLan lan(c, {}, GetParam());
     Node& low = lan.add(router("10.0.0.1", 100));
     Node& high = lan.add(router("10.0.0.2", 100));
     if (higher_first) {
@@ -162,8 +162,8 @@ TEST_F(SimulatedLan, EqualPrioritiesTieBreakOnHigherAddress) {
   }
 }
 
-TEST_F(SimulatedLan, Ipv6V3TieBreak) {
-  FakeLan lan(clock, Micros(100));
+TEST_P(SimulatedLan, Ipv6V3TieBreak) {
+  FakeLan lan(clock, Micros(100), GetParam());
   Node& low = lan.add(router("fe80::1", 100, Version::kV3));
   Node& high = lan.add(router("fe80::2", 100, Version::kV3));
   low.start();
@@ -179,8 +179,8 @@ TEST_F(SimulatedLan, Ipv6V3TieBreak) {
 
 // A higher-priority router joining later preempts: it discards the master's lower adverts and
 // takes over when its own Master_Down_Timer from startup expires (3 + 56/256 s).
-TEST_F(SimulatedLan, HigherPriorityJoinerPreempts) {
-  FakeLan lan(clock);
+TEST_P(SimulatedLan, HigherPriorityJoinerPreempts) {
+  FakeLan lan(clock, {}, GetParam());
   Node& a = lan.add(router("10.0.0.1", 100));
   Node& b = lan.add(router("10.0.0.2", 200));
   a.start();
@@ -196,8 +196,8 @@ TEST_F(SimulatedLan, HigherPriorityJoinerPreempts) {
 // preempt_delay 2: the first lower advert (10.609375 s) starts the delay; adverts before
 // 12.609375 are accepted and restart the timer; the one at 12.609375 is discarded, so the
 // takeover comes Master_Down_Interval after the advert at 11.609375.
-TEST_F(SimulatedLan, PreemptDelay) {
-  FakeLan lan(clock);
+TEST_P(SimulatedLan, PreemptDelay) {
+  FakeLan lan(clock, {}, GetParam());
   Node& a = lan.add(router("10.0.0.1", 100));
   InstanceParams pb = router("10.0.0.2", 200);
   pb.preempt_delay = seconds(2);
@@ -210,8 +210,8 @@ TEST_F(SimulatedLan, PreemptDelay) {
   EXPECT_EQ(a.state(), State::kBackup);
 }
 
-TEST_F(SimulatedLan, NopreemptKeepsTheCurrentMaster) {
-  FakeLan lan(clock);
+TEST_P(SimulatedLan, NopreemptKeepsTheCurrentMaster) {
+  FakeLan lan(clock, {}, GetParam());
   Node& a = lan.add(router("10.0.0.1", 100));
   InstanceParams pb = router("10.0.0.2", 200);
   pb.nopreempt = true;
@@ -229,8 +229,8 @@ TEST_F(SimulatedLan, NopreemptKeepsTheCurrentMaster) {
 
 // Three routers: when the master dies, the next highest priority wins because its
 // Master_Down_Interval is the shortest; the lowest never becomes master.
-TEST_F(SimulatedLan, ThreeRoutersNextHighestTakesOver) {
-  FakeLan lan(clock, Micros(50));
+TEST_P(SimulatedLan, ThreeRoutersNextHighestTakesOver) {
+  FakeLan lan(clock, Micros(50), GetParam());
   Node& a = lan.add(router("10.0.0.1", 150));
   Node& b = lan.add(router("10.0.0.2", 100));
   Node& c = lan.add(router("10.0.0.3", 50));
@@ -252,8 +252,8 @@ TEST_F(SimulatedLan, ThreeRoutersNextHighestTakesOver) {
   EXPECT_EQ(lan.max_masters_since(at(Micros(30'500'000 + 3'414'062 + 50))), 1u);
 }
 
-TEST_F(SimulatedLan, AddressOwnerIsMasterFromTheStart) {
-  FakeLan lan(clock);
+TEST_P(SimulatedLan, AddressOwnerIsMasterFromTheStart) {
+  FakeLan lan(clock, {}, GetParam());
   Node& owner = lan.add(router("10.0.0.1", 255));
   Node& b = lan.add(router("10.0.0.2", 100));
   owner.start();
@@ -266,8 +266,8 @@ TEST_F(SimulatedLan, AddressOwnerIsMasterFromTheStart) {
 
 // track_interface / track_script fault on the master: priority 0 advert, takeover after skew;
 // when the fault clears the higher-priority router preempts again after its Master_Down_Interval.
-TEST_F(SimulatedLan, FaultOnMasterAndRecovery) {
-  FakeLan lan(clock);
+TEST_P(SimulatedLan, FaultOnMasterAndRecovery) {
+  FakeLan lan(clock, {}, GetParam());
   Node& a = lan.add(router("10.0.0.1", 150));
   Node& b = lan.add(router("10.0.0.2", 100));
   a.start();
@@ -289,8 +289,8 @@ TEST_F(SimulatedLan, FaultOnMasterAndRecovery) {
 
 // A track_script weight drops the master's priority below the backup's: the backup discards the
 // now-lower adverts and takes over Master_Down_Interval after the last higher one.
-TEST_F(SimulatedLan, PriorityDropHandsOverToTheBackup) {
-  FakeLan lan(clock);
+TEST_P(SimulatedLan, PriorityDropHandsOverToTheBackup) {
+  FakeLan lan(clock, {}, GetParam());
   Node& a = lan.add(router("10.0.0.1", 150));
   Node& b = lan.add(router("10.0.0.2", 100));
   a.start();
@@ -306,11 +306,11 @@ TEST_F(SimulatedLan, PriorityDropHandsOverToTheBackup) {
 // A partition makes two masters; when it heals, keepalived's master answers the lower advert at
 // once ("forcing new election") and the lower one yields immediately. With lower_prio_no_advert
 // (RFC behaviour) the lower one yields only at the higher master's next scheduled advert.
-TEST_F(SimulatedLan, PartitionHealsIntoOneMaster) {
+TEST_P(SimulatedLan, PartitionHealsIntoOneMaster) {
   for (bool no_advert : {false, true}) {
     core::SimulatedClock c;
     const core::TimePoint start = c.now();
-    FakeLan lan(c);
+    FakeLan lan(c, {}, GetParam());
     InstanceParams pa = router("10.0.0.1", 150);
     pa.lower_prio_no_advert = no_advert;
     Node& a = lan.add(pa);
@@ -332,8 +332,8 @@ TEST_F(SimulatedLan, PartitionHealsIntoOneMaster) {
   }
 }
 
-TEST_F(SimulatedLan, HigherPrioSendAdvertAnnouncesBeforeYielding) {
-  FakeLan lan(clock);
+TEST_P(SimulatedLan, HigherPrioSendAdvertAnnouncesBeforeYielding) {
+  FakeLan lan(clock, {}, GetParam());
   Node& a = lan.add(router("10.0.0.1", 150));
   InstanceParams pb = router("10.0.0.2", 100);
   pb.higher_prio_send_advert = true;
@@ -354,8 +354,8 @@ TEST_F(SimulatedLan, HigherPrioSendAdvertAnnouncesBeforeYielding) {
 }
 
 // Different VRIDs on one segment are different virtual routers: both are master.
-TEST_F(SimulatedLan, DifferentVridsDoNotInteract) {
-  FakeLan lan(clock);
+TEST_P(SimulatedLan, DifferentVridsDoNotInteract) {
+  FakeLan lan(clock, {}, GetParam());
   Node& a = lan.add(router("10.0.0.1", 150));
   InstanceParams pb = router("10.0.0.2", 100);
   pb.vrid = 52;
@@ -370,8 +370,8 @@ TEST_F(SimulatedLan, DifferentVridsDoNotInteract) {
 
 // v2 adverts with another interval are dropped by the receiver (RFC 3768 7.1), so a backup
 // whose advert_int differs from the master's ignores it and becomes master too.
-TEST_F(SimulatedLan, V2IntervalMismatchIsDropped) {
-  FakeLan lan(clock);
+TEST_P(SimulatedLan, V2IntervalMismatchIsDropped) {
+  FakeLan lan(clock, {}, GetParam());
   Node& a = lan.add(router("10.0.0.1", 150));
   Node& b = lan.add(router("10.0.0.2", 100, Version::kV2, seconds(2)));
   a.start();
@@ -383,8 +383,8 @@ TEST_F(SimulatedLan, V2IntervalMismatchIsDropped) {
 
 // Two address owners: each drops to 254 on the other's advert, both yield, and the next
 // election is broken by the higher address.
-TEST_F(SimulatedLan, TwoOwnersConvergeOnTheHigherAddress) {
-  FakeLan lan(clock);
+TEST_P(SimulatedLan, TwoOwnersConvergeOnTheHigherAddress) {
+  FakeLan lan(clock, {}, GetParam());
   Node& a = lan.add(router("10.0.0.1", 255));
   Node& b = lan.add(router("10.0.0.2", 255));
   a.start();
@@ -398,8 +398,8 @@ TEST_F(SimulatedLan, TwoOwnersConvergeOnTheHigherAddress) {
 
 // Random-ish churn on three routers with latency: whatever happens, once the survivors have had
 // Master_Down_Interval to converge there is exactly one master and one VIP holder.
-TEST_F(SimulatedLan, NeverTwoMastersAfterConvergence) {
-  FakeLan lan(clock, Micros(300));
+TEST_P(SimulatedLan, NeverTwoMastersAfterConvergence) {
+  FakeLan lan(clock, Micros(300), GetParam());
   Node& a = lan.add(router("10.0.0.1", 150, Version::kV3, milliseconds(100)));
   Node& b = lan.add(router("10.0.0.2", 120, Version::kV3, milliseconds(100)));
   Node& c = lan.add(router("10.0.0.3", 120, Version::kV3, milliseconds(100)));
@@ -444,6 +444,37 @@ TEST_F(SimulatedLan, NeverTwoMastersAfterConvergence) {
   check("partition healed");
   EXPECT_EQ(c.state(), State::kMaster);
 }
+
+// Deferred reading: the backup's instance sees the master's adverts only when its
+// Master_Down_Timer is due, about once per Master_Down_Interval - Master_Adver_Interval instead
+// of once per advert, and still never takes over from a live master.
+TEST(SimulatedLanDeferred, BackupCatchesUpOncePerMasterDownInterval) {
+  core::SimulatedClock clock;
+  FakeLan lan(clock, Micros(100), testing::Reading::kDeferred);
+  Node& a = lan.add(router("10.0.0.1", 150));
+  Node& b = lan.add(router("10.0.0.2", 100));
+  a.start();
+  b.start();
+  lan.run_for(seconds(5));
+  ASSERT_EQ(a.state(), State::kMaster);
+  const std::size_t before = b.catch_ups();
+  lan.run_for(seconds(60));
+  EXPECT_EQ(b.state(), State::kBackup);
+  EXPECT_FALSE(b.last_entered(State::kMaster));
+  // 60 adverts; the timer (3.609 s from the last advert) catches up every 2.6 to 3.6 s.
+  EXPECT_GE(b.catch_ups() - before, 16u);
+  EXPECT_LE(b.catch_ups() - before, 24u);
+  EXPECT_GT(b.held_back(), 0u);
+  EXPECT_EQ(b.instance().counters().packets_received + b.held_back(), a.sent().size());
+}
+
+INSTANTIATE_TEST_SUITE_P(Reading, SimulatedLan,
+                         ::testing::Values(testing::Reading::kImmediate,
+                                           testing::Reading::kDeferred),
+                         [](const auto& info) {
+                           return info.param == testing::Reading::kImmediate ? "Immediate"
+                                                                             : "Deferred";
+                         });
 
 }  // namespace
 }  // namespace vigil::vrrp

@@ -59,17 +59,17 @@ struct Director {
   std::vector<State> group_states;
 };
 
-class SyncGroupLan : public ::testing::Test {
+class SyncGroupLan : public ::testing::TestWithParam<testing::Reading> {
  protected:
   core::SimulatedClock clock;
   core::TimePoint t0 = clock.now();
-  FakeLan lan{clock};
+  FakeLan lan{clock, {}, GetParam()};
 };
 
 // Both members of the higher director take over at the same instant: its Master_Down_Interval,
 // 3 + (256 - 150) / 256 s. VI_1's timer fires first and is held back until VI_2's fires at the
 // same instant and the whole group wants MASTER. The group reports BACKUP, then MASTER.
-TEST_F(SyncGroupLan, MembersTakeOverTogetherAtTheMasterDownInterval) {
+TEST_P(SyncGroupLan, MembersTakeOverTogetherAtTheMasterDownInterval) {
   Director a(lan, "10.0.0.1", 150, 150);
   Director b(lan, "10.0.0.2", 100, 100);
   a.start();
@@ -88,7 +88,7 @@ TEST_F(SyncGroupLan, MembersTakeOverTogetherAtTheMasterDownInterval) {
 // keepalived's "prefer backup state to avoid thrashing": a member whose master became worse does
 // not preempt alone while the other member still follows a better master. Without the group
 // VI_1 would move to b and split the directors.
-TEST_F(SyncGroupLan, OneMemberDoesNotPreemptAlone) {
+TEST_P(SyncGroupLan, OneMemberDoesNotPreemptAlone) {
   Director a(lan, "10.0.0.1", 150, 150);
   Director b(lan, "10.0.0.2", 100, 100);
   a.start();
@@ -110,7 +110,7 @@ TEST_F(SyncGroupLan, OneMemberDoesNotPreemptAlone) {
 
 // A member that yields to a better master takes the rest of its group to BACKUP (without a
 // priority 0 advert, as keepalived's vrrp_sync_backup).
-TEST_F(SyncGroupLan, MemberYieldingTakesTheGroupToBackup) {
+TEST_P(SyncGroupLan, MemberYieldingTakesTheGroupToBackup) {
   Director a(lan, "10.0.0.1", 150, 150);
   Director b(lan, "10.0.0.2", 200, 100);
   a.start();
@@ -137,10 +137,10 @@ TEST_F(SyncGroupLan, MemberYieldingTakesTheGroupToBackup) {
 // Partition and heal, repeated with the adverts' phases shifted: the group never ends split
 // (VI_1 on one director and VI_2 on the other), which is what sync groups exist for (the inside
 // and outside VIPs of a NAT director).
-TEST_F(SyncGroupLan, HealedPartitionNeverLeavesTheGroupSplit) {
+TEST_P(SyncGroupLan, HealedPartitionNeverLeavesTheGroupSplit) {
   for (int shift_ms = 0; shift_ms < 1000; shift_ms += 125) {
     core::SimulatedClock c;
-    FakeLan l(c);
+    FakeLan l(c, {}, GetParam());
     Director a(l, "10.0.0.1", 150, 150);
     Director b(l, "10.0.0.2", 200, 100);
     a.start();
@@ -161,7 +161,7 @@ TEST_F(SyncGroupLan, HealedPartitionNeverLeavesTheGroupSplit) {
 
 // A member in FAULT pulls the group into FAULT; the group reports it, and leaves it when the
 // fault clears (fed through Instance::set_fault as the engine's tracking does).
-TEST_F(SyncGroupLan, FaultOfOneMemberIsTheGroupsFault) {
+TEST_P(SyncGroupLan, FaultOfOneMemberIsTheGroupsFault) {
   Director a(lan, "10.0.0.1", 150, 150);
   Director b(lan, "10.0.0.2", 100, 100);
   a.start();
@@ -182,6 +182,14 @@ TEST_F(SyncGroupLan, FaultOfOneMemberIsTheGroupsFault) {
   EXPECT_EQ(a.group_states, (std::vector<State>{State::kBackup, State::kMaster, State::kFault,
                                                 State::kBackup, State::kMaster}));
 }
+
+INSTANTIATE_TEST_SUITE_P(Reading, SyncGroupLan,
+                         ::testing::Values(testing::Reading::kImmediate,
+                                           testing::Reading::kDeferred),
+                         [](const auto& info) {
+                           return info.param == testing::Reading::kImmediate ? "Immediate"
+                                                                             : "Deferred";
+                         });
 
 }  // namespace
 }  // namespace vigil::vrrp
