@@ -65,22 +65,44 @@ auto on_worker(asio::thread_pool& pool, F format) {
       asio::use_awaitable, std::move(format));
 }
 
+// Reloads through the reloader's background path (the parse on its worker thread, the apply on the
+// loop, merged with a reload already in flight); the coroutine resumes with the record.
+auto reload_in_background(asio::io_context& io, Reloader& reloader) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void(ReloadRecord)>(
+      [&io, &reloader](auto handler) {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        reloader.reload_in_background(io, "control socket", [h](const ReloadRecord& r) {
+          const auto loop = asio::get_associated_executor(*h);
+          asio::post(loop, [h, r]() mutable { std::move (*h)(std::move(r)); });
+        });
+      },
+      asio::use_awaitable);
+}
+
 }  // namespace
 
 ControlServer::ControlServer(asio::io_context& io, const Options& options, const Services& services,
                              Reloader& reloader, DaemonStatus daemon)
-    : options_(options),
+    : io_(io),
+      options_(options),
       services_(services),
       reloader_(reloader),
       daemon_(std::move(daemon)),
-      server_(io, [this](HttpRequest r, Access a) { return handle(std::move(r), a); }) {
-  // Named for `top -H` and the status benchmark, which reads its CPU time.
-  asio::post(formatter_, [] { ::pthread_setname_np(::pthread_self(), "vigild-status"); });
-}
+      server_(io, [this](HttpRequest r, Access a) { return handle(std::move(r), a); }) {}
 
 ControlServer::~ControlServer() {
   stop();
-  formatter_.join();
+  if (formatter_) formatter_->join();
+}
+
+// Started with the first request that needs it: a daemon nobody asks costs no thread.
+asio::thread_pool& ControlServer::formatter() {
+  if (!formatter_) {
+    formatter_.emplace(1);
+    // Named for `top -H` and the status benchmark, which reads its CPU time.
+    asio::post(*formatter_, [] { ::pthread_setname_np(::pthread_self(), "vigild-status"); });
+  }
+  return *formatter_;
 }
 
 void ControlServer::start() {
@@ -117,7 +139,10 @@ std::shared_ptr<const StatusSnapshot> ControlServer::snapshot() {
   const auto start = std::chrono::steady_clock::now();
   // A burst of requests (many pages open, a scraper and vigilctl at once) shares one snapshot:
   // the loop pays for at most one copy per kSnapshotReuse, whatever the request rate.
-  if (cached_ && start - cached_at_ < kSnapshotReuse) return cached_;
+  // A reload applied or refused since makes it stale at once.
+  const std::uint64_t reloads =
+      reloader_.status().reloads_applied + reloader_.status().reloads_refused;
+  if (cached_ && start - cached_at_ < kSnapshotReuse && cached_reloads_ == reloads) return cached_;
   stats_.requests = server_.stats().requests;
   stats_.refused = server_.stats().refused;
   auto s = std::make_shared<StatusSnapshot>(
@@ -125,6 +150,7 @@ std::shared_ptr<const StatusSnapshot> ControlServer::snapshot() {
   stats_.snapshot_time.observe(std::chrono::steady_clock::now() - start);
   cached_ = s;
   cached_at_ = start;
+  cached_reloads_ = reloads;
   return s;
 }
 
@@ -144,34 +170,34 @@ asio::awaitable<HttpResponse> ControlServer::handle(HttpRequest request, Access 
   }
   if (path == "/") co_return make(200, "text/html; charset=utf-8", std::string(kStatusPage));
   if (path == "/healthz") co_return HttpResponse::text(200, "ok\n");
-  if (path == "/status.json" || path == "/metrics" || path == "/dump") {
-    // Named locals only across the co_await (see on_worker).
-    std::function<std::string()> job;
-    std::string_view type = kJson;
-    if (path == "/dump") {
-      job = [config = services_.config()] {
-        return config ? parser::config_json_text(*config) + "\n" : std::string("null\n");
-      };
-    } else if (path == "/metrics") {
-      type = kMetricsContentType;
-      job = [s = snapshot()] { return metrics_text(*s); };
-    } else {
-      job = [s = snapshot()] { return json_text(status_json(*s)); };
-    }
-    HttpResponse response;
-    try {
-      std::string body = co_await on_worker(formatter_, std::move(job));
-      response = make(200, type, std::move(body));
-    } catch (const std::exception& e) {
-      response = HttpResponse::text(500, std::string("vigild: ") + e.what() + "\n");
-    }
-    co_return response;
+  // Everything below runs off the loop: formatting on the worker, a reload's parse on the
+  // reloader's thread (named locals only across the co_await, see on_worker).
+  std::function<std::string()> job;
+  std::string_view type = kJson;
+  if (path == "/reload") {
+    const ReloadRecord result = co_await reload_in_background(io_, reloader_);
+    co_return make(result.applied ? 200 : 422, kJson, json_text(reload_json(result)));
+  } else if (path == "/config-test") {
+    // Reloader::check() changes nothing and only reads the options: safe on the worker.
+    job = [&reloader = reloader_] { return json_text(reload_json(reloader.check())); };
+  } else if (path == "/dump") {
+    job = [config = services_.config()] {
+      return config ? parser::config_json_text(*config) + "\n" : std::string("null\n");
+    };
+  } else if (path == "/metrics") {
+    type = kMetricsContentType;
+    job = [s = snapshot()] { return metrics_text(*s); };
+  } else {
+    job = [s = snapshot()] { return json_text(status_json(*s)); };
   }
-  const ReloadRecord result =
-      path == "/reload" ? reloader_.reload("control socket") : reloader_.check();
-  cached_.reset();  // the next status shows the reload
-  co_return make(path == "/reload" && !result.applied ? 422 : 200, kJson,
-                 json_text(reload_json(result)));
+  HttpResponse response;
+  try {
+    std::string body = co_await on_worker(formatter(), std::move(job));
+    response = make(200, type, std::move(body));
+  } catch (const std::exception& e) {
+    response = HttpResponse::text(500, std::string("vigild: ") + e.what() + "\n");
+  }
+  co_return response;
 }
 
 }  // namespace vigil::daemon

@@ -16,15 +16,20 @@
 //
 // A status request costs the event loop one snapshot (a copy of plain values, linear in the
 // number of real servers), shared by the requests of the next 100 ms; the JSON or Prometheus
-// text is built from it on a worker thread.
-// Reload and config-test parse the file on the loop, as SIGHUP does.
+// text is built from it on a worker thread (started with the first such request). A reload
+// takes SIGHUP's path: the file is parsed on a worker thread and applied on the loop, and a
+// request during a reload in flight is served by one more parse after it; config-test parses on
+// the status worker. The loop keeps running VRRP, checkers and IPVS meanwhile.
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+
 #include <boost/asio/thread_pool.hpp>
 
 #include "daemon/http_server.h"
@@ -55,9 +60,11 @@ class ControlServer {
  private:
   boost::asio::awaitable<HttpResponse> handle(HttpRequest request, Access access);
   std::shared_ptr<const StatusSnapshot> snapshot();
+  boost::asio::thread_pool& formatter();
 
   static constexpr auto kSnapshotReuse = std::chrono::milliseconds(100);
 
+  boost::asio::io_context& io_;
   const Options& options_;
   const Services& services_;
   Reloader& reloader_;
@@ -65,8 +72,9 @@ class ControlServer {
   ControlStats stats_;
   std::shared_ptr<const StatusSnapshot> cached_;
   std::chrono::steady_clock::time_point cached_at_;
+  std::uint64_t cached_reloads_ = 0;
   HttpServer server_;
-  boost::asio::thread_pool formatter_{1};
+  std::optional<boost::asio::thread_pool> formatter_;  // see formatter()
 };
 
 }  // namespace vigil::daemon

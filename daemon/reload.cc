@@ -2,6 +2,7 @@
 
 #include <exception>
 #include <sstream>
+#include <utility>
 
 #include <boost/asio/post.hpp>
 
@@ -55,17 +56,26 @@ ReloadRecord Reloader::reload(std::string_view trigger) {
   return r;
 }
 
-void Reloader::reload_in_background(boost::asio::io_context& io, std::string trigger) {
+void Reloader::reload_in_background(boost::asio::io_context& io, std::string trigger, Done done) {
   if (abandoned_) return;
   if (parsing_) {
     again_ = std::move(trigger);
+    if (done) again_waiting_.push_back(std::move(done));
     return;
   }
+  std::vector<Done> waiting;
+  if (done) waiting.push_back(std::move(done));
+  start_parse(io, std::move(trigger), std::move(waiting));
+}
+
+void Reloader::start_parse(boost::asio::io_context& io, std::string trigger,
+                           std::vector<Done> waiting) {
   core::logger("daemon")->info("Reloading configuration {} ({})", options_.config_file, trigger);
   if (hooks_.begin) hooks_.begin();
   parsing_ = true;
   if (worker_.joinable()) worker_.join();
-  worker_ = std::thread([this, &io, trigger = std::move(trigger)] {
+  worker_ = std::thread([this, &io, trigger = std::move(trigger),
+                         waiting = std::move(waiting)]() mutable {
     auto next = std::make_shared<parser::ParseResult>();
     auto r = std::make_shared<ReloadRecord>();
     try {
@@ -80,15 +90,16 @@ void Reloader::reload_in_background(boost::asio::io_context& io, std::string tri
       r->exit_code = static_cast<int>(parser::ExitCode::kConfigError);
       r->diagnostics.push_back(std::string("error: cannot read the configuration: ") + e.what());
     }
-    boost::asio::post(io, [this, &io, next, r] {
+    boost::asio::post(io, [this, &io, next, r, waiting = std::move(waiting)] {
       if (worker_.joinable()) worker_.join();
       parsing_ = false;
       if (abandoned_) return;
       apply(*next, *r);
+      for (const Done& d : waiting) d(*r);
       if (again_) {
         std::string trigger = std::move(*again_);
         again_.reset();
-        reload_in_background(io, std::move(trigger));
+        start_parse(io, std::move(trigger), std::exchange(again_waiting_, {}));
       }
     });
   });

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 
@@ -43,11 +44,14 @@ class Reloader {
 
   // Parses the configuration file and applies it when it has no errors. Runs on the event loop.
   ReloadRecord reload(std::string_view trigger);
-  // The same, with the parse on a worker thread (SIGHUP): the loop keeps running (VRRP adverts,
-  // checkers, IPVS) while a large file is read, and the result is applied on the loop, so a
-  // reload of keepalived issue #2318's size (2,300 x 16) holds the loop only for the apply. A
-  // request during a parse is remembered and served (once) after that parse is applied.
-  void reload_in_background(boost::asio::io_context& io, std::string trigger);
+  // The same, with the parse on a worker thread (SIGHUP and the control socket): the loop keeps
+  // running (VRRP adverts, checkers, IPVS) while a large file is read, and the result is applied
+  // on the loop, so a reload of keepalived issue #2318's size (2,300 x 16) holds the loop only
+  // for the apply. Requests during a parse are merged into one more parse, served after that one
+  // is applied. `done`, if set, runs on the loop with the record of the reload that served the
+  // request; never after abandon().
+  using Done = std::function<void(const ReloadRecord&)>;
+  void reload_in_background(boost::asio::io_context& io, std::string trigger, Done done = {});
   // Shutdown: a background parse still in flight is not applied.
   void abandon() { abandoned_ = true; }
   // Parses the configuration file as a reload would, in the daemon's namespace and with its
@@ -62,6 +66,7 @@ class Reloader {
   ReloadRecord parse(std::string_view trigger, parser::ParseResult& result) const;
   // The loop's half of a reload: reports the parse and applies a file without errors.
   void apply(parser::ParseResult& next, ReloadRecord& r);
+  void start_parse(boost::asio::io_context& io, std::string trigger, std::vector<Done> waiting);
 
   const Options& options_;
   Services& services_;
@@ -73,6 +78,7 @@ class Reloader {
   bool parsing_ = false;
   bool abandoned_ = false;
   std::optional<std::string> again_;  // a request that came during the parse: its trigger
+  std::vector<Done> again_waiting_;   // and the requests waiting for that next parse
 };
 
 }  // namespace vigil::daemon
