@@ -2,16 +2,19 @@
 
 #include <memory>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 namespace vigil::core {
 namespace {
 
-// One steady_timer per Timer. Arming re-aims it at once: the wait pending for an earlier deadline
-// is cancelled (its handler runs with the loop already awake, and the generation makes it a
-// no-op). A VRRP backup reads its adverts in batches (vrrp/raw_socket.h) and restarts the
-// Master_Down_Timer of every instance in one go; a lazy re-arm, which left the earlier wait
-// pending and waited again when it fired, woke the loop once per instance and interval.
+// One steady_timer per Timer. Re-arming a timer whose wait is pending re-aims that wait once the
+// current handler is done (a posted re-aim, run before the loop sleeps again): a VRRP backup
+// reads its adverts in batches (vrrp/raw_socket.h) and restarts the Master_Down_Timer of an
+// instance once per advert in the batch, three or four times in a row, and only the last deadline
+// needs a wait. Re-aiming cancels the pending wait (its handler runs with the loop awake and the
+// generation makes it a no-op). A lazy re-arm that left the earlier wait pending, and waited
+// again when it fired, woke the loop once per instance and interval instead.
 class AsioTimer final : public Timer {
  public:
   explicit AsioTimer(boost::asio::io_context& io) : timer_(io) {}
@@ -30,7 +33,16 @@ class AsioTimer final : public Timer {
     }
     armed_ = true;
     callback_ = std::move(callback);
-    wait();
+    if (!waiting_) {
+      wait();
+    } else if (!reaim_posted_) {
+      reaim_posted_ = true;
+      boost::asio::post(timer_.get_executor(), [this, alive = alive_] {
+        if (!*alive) return;
+        reaim_posted_ = false;
+        if (armed_ && waiting_ && timer_.expiry() != deadline_) wait();
+      });
+    }
   }
 
   void cancel() override {
@@ -75,7 +87,8 @@ class AsioTimer final : public Timer {
   Duration slack_{0};
   std::uint64_t generation_ = 0;
   bool armed_ = false;
-  bool waiting_ = false;  // an async_wait of ours is pending
+  bool waiting_ = false;       // an async_wait of ours is pending
+  bool reaim_posted_ = false;  // a re-aim of that wait is queued on the loop
 };
 
 }  // namespace

@@ -392,17 +392,20 @@ void RawSocket::wait_urgent() {
                      });
 }
 
+// (Re-)aims the safety drain one period from now: every drain pushes it on, so it wakes the loop
+// only when nothing else drained the queue for a whole period.
 void RawSocket::arm_safety_drain() {
-  if (safety_armed_ || fd_ < 0) return;
+  if (fd_ < 0) return;
+  const std::uint64_t generation = ++safety_generation_;
   safety_armed_ = true;
-  safety_.expires_after(period_);
-  safety_.async_wait([this, alive = alive_](const boost::system::error_code& ec) {
-    if (!*alive) return;
+  safety_.expires_after(period_);  // a pending wait completes as aborted, its generation stale
+  safety_.async_wait([this, alive = alive_, generation](const boost::system::error_code& ec) {
+    if (!*alive || generation != safety_generation_) return;
     safety_armed_ = false;
     if (ec || !deferred_) return;
     ++wakeups_;
     drain();
-    arm_safety_drain();
+    if (!safety_armed_) arm_safety_drain();
   });
 }
 
@@ -538,6 +541,7 @@ void RawSocket::drain() {
   }
   hand_over_urgent_until(core::TimePoint::max());
   draining_ = false;
+  if (deferred_ && fd_ >= 0) arm_safety_drain();
   if (more || more_urgent) {
     boost::asio::post(io_, [this, alive = alive_] {
       if (*alive) drain();

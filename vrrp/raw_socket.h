@@ -73,7 +73,8 @@ bool is_priority_zero_advert(std::span<const std::uint8_t> bytes, core::Family f
 // and the instance restarts its timer from the last one's arrival, exactly as if it had read each
 // at once. Adverts that need an answer at once still wake the loop: priority 0 (Skew_Time) comes
 // through a second socket whose BPF filter passes nothing else, and a master's socket is never
-// deferred. A safety drain runs every drain_period() so the queue cannot overflow.
+// deferred. A safety drain runs when no drain emptied the queue for drain_period(), so the queue
+// cannot overflow.
 class RawSocket {
  public:
   using Handler = std::function<void(const ReceivedPacket&)>;
@@ -152,6 +153,7 @@ class RawSocket {
   std::uint64_t overflows_ = 0;
   std::uint64_t wakeups_ = 0;
   std::uint32_t last_overflow_count_ = 0;
+  std::uint64_t safety_generation_ = 0;
   bool deferred_ = false;
   bool waiting_ = false;
   bool safety_armed_ = false;

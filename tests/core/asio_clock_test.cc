@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 namespace vigil::core {
@@ -119,6 +120,56 @@ TEST(AsioClock, SlackRoundsTheDeadlineUpToItsBoundary) {
   const auto due_first = armed + milliseconds(1);
   const auto into_first = due_first.time_since_epoch() % slack;
   EXPECT_GE(fired_first, into_first.count() == 0 ? due_first : due_first + (slack - into_first));
+}
+
+// A backup's batch of adverts restarts a timer several times within one handler: the wait is
+// re-aimed once, after the handler, at the last deadline.
+TEST(AsioClock, SeveralArmsInOneHandlerFireOnceAtTheLastDeadline) {
+  boost::asio::io_context io;
+  AsioClock clock(io);
+  auto timer = clock.make_timer();
+  int calls = 0;
+  int which = 0;
+  steady_clock::time_point last_armed{};
+  timer->arm(milliseconds(5), [&] { ++calls; });
+  boost::asio::post(io, [&] {
+    timer->arm(milliseconds(10), [&] { ++calls, which = 1; });
+    timer->arm(milliseconds(20), [&] { ++calls, which = 2; });
+    last_armed = steady_clock::now();
+    timer->arm(milliseconds(40), [&] { ++calls, which = 3; });
+  });
+  io.run();
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(which, 3);
+  EXPECT_GE(steady_clock::now() - last_armed, milliseconds(40));
+}
+
+TEST(AsioClock, ReArmedThenCancelledInOneHandlerNeverFires) {
+  boost::asio::io_context io;
+  AsioClock clock(io);
+  auto timer = clock.make_timer();
+  bool fired = false;
+  timer->arm(milliseconds(5), [&] { fired = true; });
+  boost::asio::post(io, [&] {
+    timer->arm(milliseconds(10), [&] { fired = true; });
+    timer->cancel();
+  });
+  io.run();
+  EXPECT_FALSE(fired);
+  EXPECT_FALSE(timer->armed());
+}
+
+TEST(AsioClock, DestroyedWithAReAimQueuedIsSafe) {
+  boost::asio::io_context io;
+  AsioClock clock(io);
+  bool fired = false;
+  {
+    auto timer = clock.make_timer();
+    timer->arm(milliseconds(5), [&] { fired = true; });
+    timer->arm(milliseconds(10), [&] { fired = true; });  // queues the re-aim
+  }
+  io.run();
+  EXPECT_FALSE(fired);
 }
 
 }  // namespace
