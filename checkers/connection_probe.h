@@ -56,6 +56,12 @@ class ConnectionProbe : public std::enable_shared_from_this<ConnectionProbe> {
 
   // Opens the socket (prepare_socket) and connects within connect_timeout.
   void connect();
+  // For a protocol whose client speaks first (HTTP): the kernel holds back the handshake's last
+  // ACK (TCP_DEFER_ACCEPT on the connecting socket) so that the request carries it, one packet
+  // less per probe for both ends. connect() still completes on the SYN-ACK, as before. Not for
+  // TCP_CHECK: a handshake it never completes would not fill a hung server's accept queue,
+  // which is how a plain connect check notices a server that no longer accepts.
+  void set_request_carries_ack() { request_carries_ack_ = true; }
   // The verdict: the connection is closed (reset) and the sink called.
   void finish(CheckResult result);
   // Ends the connection with a reset, keeping the socket for the next one (e.g. between urls).
@@ -78,6 +84,7 @@ class ConnectionProbe : public std::enable_shared_from_this<ConnectionProbe> {
 
   boost::asio::io_context& io_;
   Endpoint endpoint_;
+  bool request_carries_ack_ = false;
   boost::asio::ip::tcp::socket socket_;
 
  private:

@@ -82,6 +82,7 @@ class HttpProbe final : public ConnectionProbe {
     requests_.reserve(urls_->size());
     for (const UrlPlan& url : *urls_)
       requests_.push_back(http_request(url.path, protocol, url.host));
+    set_request_carries_ack();
   }
 
  private:

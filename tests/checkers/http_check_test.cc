@@ -1,5 +1,8 @@
 #include "checkers/http_check.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -45,6 +48,8 @@ struct ScriptedServer {
   core::Duration gap{0};
   bool silent = false;
   std::vector<std::string> requests;
+  // Segments the server's socket had received when the request was complete (TCP_INFO).
+  std::vector<std::uint32_t> segments_in;
   std::vector<std::shared_ptr<tcp::socket>> held;
 };
 
@@ -53,6 +58,17 @@ asio::awaitable<void> answer(ScriptedServer& s, std::shared_ptr<tcp::socket> soc
   auto [ec, n] = co_await asio::async_read_until(*socket, buf, "\r\n\r\n", kTuple);
   if (ec) co_return;
   s.requests.emplace_back(asio::buffers_begin(buf.data()), asio::buffers_begin(buf.data()) + n);
+  // glibc's struct tcp_info stops before the kernel's (append-only, stable ABI) segment counts.
+  struct {
+    tcp_info base;
+    std::uint64_t pacing_rate, max_pacing_rate, bytes_acked, bytes_received;
+    std::uint32_t segs_out, segs_in;
+  } info{};
+  socklen_t size = sizeof info;
+  if (::getsockopt(socket->native_handle(), IPPROTO_TCP, TCP_INFO, &info, &size) == 0 &&
+      size >= sizeof info) {
+    s.segments_in.push_back(info.segs_in);
+  }
   if (s.silent) {
     s.held.push_back(socket);
     co_return;
@@ -133,6 +149,35 @@ TEST_F(HttpCheckTest, SendsKeepalivedsRequestAndAcceptsTheDigest) {
             "GET /health HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: "
             "127.0.0.1:" +
                 std::to_string(server.port()) + "\r\n\r\n");
+}
+
+// The request carries the handshake's last ACK (TCP_DEFER_ACCEPT on the probe's socket): the
+// server's connection receives one segment less than from a client that sends the ACK alone and
+// then the same request (the kernel's count, which differs between kernels, is compared, not
+// assumed). Also on the kept socket of a second probe.
+TEST_F(HttpCheckTest, RequestCarriesTheHandshakesLastAck) {
+  ScriptedServer server(io_);
+  asio::co_spawn(io_, serve(server), asio::detached);
+  std::string why;
+  auto check = make_http_check(http_checker(config::CheckerType::kHttp, {url("/health")}),
+                               real_server("127.0.0.1", server.port()), vs_, context_, &why);
+  ASSERT_TRUE(check) << why;
+  for (int probe = 0; probe < 2; ++probe) {
+    const CheckResult r = run_check(io_, *check);
+    EXPECT_TRUE(r.ok) << r.reason;
+  }
+  // The baseline: an ordinary client, connect() then the same request.
+  tcp::socket client(io_);
+  client.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()));
+  asio::write(client, asio::buffer(server.requests.at(0)));
+  const auto give_up = std::chrono::steady_clock::now() + 20s;
+  while (server.segments_in.size() < 3 && std::chrono::steady_clock::now() < give_up) {
+    io_.run_one_for(10ms);
+  }
+  ASSERT_EQ(server.segments_in.size(), 3u);
+  const std::uint32_t ordinary = server.segments_in[2];
+  EXPECT_EQ(server.segments_in[0] + 1, ordinary) << "a bare ACK came before the request";
+  EXPECT_EQ(server.segments_in[1] + 1, ordinary) << "the same on the kept socket";
 }
 
 // The probe state (socket, parser, digest, read buffer) is kept from probe to probe: a second
