@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -17,6 +16,7 @@
 
 #include "daemon/options.h"
 #include "daemon/services.h"
+#include "tests/common/temp_dir.h"
 
 namespace vigil::daemon {
 namespace {
@@ -27,14 +27,9 @@ constexpr const char* kGood = "global_defs {\n  router_id reload-test\n}\n";
 class ReloaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("vigil-reload-test-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-    options_.config_file = (dir_ / "keepalived.conf").string();
+    options_.config_file = dir_.path() + "/keepalived.conf";
     write(kGood);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   void write(const std::string& text) { std::ofstream(options_.config_file) << text; }
 
@@ -42,13 +37,13 @@ class ReloaderTest : public ::testing::Test {
   void run_until(const std::vector<ReloadRecord>& got, std::size_t n) {
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     while (got.size() < n && std::chrono::steady_clock::now() < give_up) {
-      // Without pending work run_for returns at once: the worker holds none while it parses.
+      // Polled: the worker holds no work on the loop while it parses, so run_for would not wait.
       if (io_.poll() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
       io_.restart();
     }
   }
 
-  std::filesystem::path dir_;
+  test_support::TempDir dir_;
   boost::asio::io_context io_;
   Options options_;
 };
