@@ -13,6 +13,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 
 namespace vigil::checkers {
 
@@ -46,7 +47,7 @@ void ConnectionProbe::cancel() {
   }
 }
 
-void ConnectionProbe::connect() {
+void ConnectionProbe::connect(std::string_view request) {
   if (!socket_.is_open()) {
     std::error_code error = prepare_socket(socket_, endpoint_);
     if (!error) {
@@ -73,12 +74,27 @@ void ConnectionProbe::connect() {
   // has finished its handshake one way or the other).
   const boost::asio::ip::tcp::endpoint to(endpoint_.address, endpoint_.port);
   attempted_ = true;
-  if (::connect(socket_.native_handle(), to.data(), static_cast<socklen_t>(to.size())) == 0) {
-    report_connect(StepOutcome{});
+  const bool now = ::connect(socket_.native_handle(), to.data(),
+                             static_cast<socklen_t>(to.size())) == 0;
+  if (!now && errno != EINPROGRESS) {
+    report_connect(StepOutcome{false, std::error_code(errno, std::system_category())});
     return;
   }
-  if (errno != EINPROGRESS) {
-    report_connect(StepOutcome{false, std::error_code(errno, std::system_category())});
+  if (!request.empty()) {
+    // Asio sends at once (the handshake usually ends within connect(2) on a near server), or
+    // queues the send on the socket's existing registration for writability; a refused or
+    // reset connection fails the send with its error.
+    begin_step();
+    boost::asio::async_write(
+        socket_, boost::asio::buffer(request.data(), request.size()),
+        bind([](ConnectionProbe* p, const boost::system::error_code& ec, std::size_t) {
+          const bool timed_out = p->end_step();
+          p->connected(timed_out ? StepOutcome{true, {}} : StepOutcome{false, ec});
+        }));
+    return;
+  }
+  if (now) {
+    report_connect(StepOutcome{});
     return;
   }
   begin_step();

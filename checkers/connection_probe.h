@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -51,11 +52,16 @@ class ConnectionProbe : public std::enable_shared_from_this<ConnectionProbe> {
  protected:
   // The probe begins (connect() is the usual first step).
   virtual void begin() = 0;
-  // connect()'s outcome.
+  // connect()'s outcome; with a request, the outcome of the connect and of the request's send.
   virtual void connected(const StepOutcome& outcome) = 0;
 
-  // Opens the socket (prepare_socket) and connects within connect_timeout.
-  void connect();
+  // Opens the socket (prepare_socket) and connects within connect_timeout. With a `request`
+  // (a protocol whose client speaks first), the request is sent as soon as the connection is
+  // up, under the same limit: a speculative send that waits for writability only if the
+  // handshake has not ended, and that reports a failed connect as its own error. This spares the
+  // wait's epoll_ctl(MOD) and the SO_ERROR read of a plain connect. `request` must outlive the
+  // probe's step.
+  void connect(std::string_view request = {});
   // For a protocol whose client speaks first (HTTP): the kernel holds back the handshake's last
   // ACK (TCP_DEFER_ACCEPT on the connecting socket) so that the request carries it, one packet
   // less per probe for both ends. connect() still completes on the SYN-ACK, as before. Not for

@@ -98,25 +98,13 @@ class HttpProbe final : public ConnectionProbe {
     if (digesting_) md5_.reset();
     search_.reset();
     if (url.regex) search_.emplace(*url.regex, url.regex_min_offset, url.regex_max_offset);
-    connect();
+    connect(requests_[url_]);
   }
 
+  // The request went out with the connect (a send that fails also says why the connect did).
   void connected(const StepOutcome& outcome) override {
     if (!outcome.ok()) {
       fail(describe(outcome, "connect", endpoint_.connect_timeout));
-      return;
-    }
-    begin_step();
-    boost::asio::async_write(socket_, boost::asio::buffer(requests_[url_]),
-                             bind([](ConnectionProbe* p, const boost::system::error_code& ec,
-                                     std::size_t) { static_cast<HttpProbe*>(p)->written(ec); }));
-  }
-
-  void written(const boost::system::error_code& ec) {
-    const bool timed_out = end_step();
-    if (timed_out || ec) {
-      fail(describe({timed_out, timed_out ? std::error_code{} : std::error_code(ec)},
-                    "send request", endpoint_.connect_timeout));
       return;
     }
     read();
