@@ -33,8 +33,13 @@ std::array<std::uint8_t, 16> inet_addr_bytes(const core::IpAddress& a) {
   return out;
 }
 
+// Room for any IPVS request: the largest, a destination with its service's key, is under 300
+// bytes (names are at most 16). nlmsg_alloc() would calloc a page per message, and a push
+// builds thousands of messages at a time.
+constexpr std::size_t kRequestRoom = 512;
+
 NlMsgPtr start(int family, std::uint8_t cmd, int flags = 0) {
-  NlMsgPtr msg(nlmsg_alloc());
+  NlMsgPtr msg(nlmsg_alloc_size(kRequestRoom));
   if (!msg) return nullptr;
   if (genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, flags, cmd, kFamilyVersion) ==
       nullptr) {
