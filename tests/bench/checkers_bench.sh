@@ -8,10 +8,11 @@
 #
 #   sudo tests/bench/checkers_bench.sh [--vigild PATH] [--keepalived PATH] [-s SECONDS]
 #                                      [-w WARMUP] [-t TCP] [-H HTTP] [--vigild-only]
-#                                      [--logs DIR]
-# Defaults: 60 s window after 15 s, 1000 TCP_CHECK + 1000 HTTP_GET. Without --vigild, vigild is
-# built in build/bench (Release); --logs keeps the daemons' logs (-l) and the file in DIR. Never
-# part of the tests.
+#                                      [--logs DIR] [-k RUNS]
+# Defaults: 60 s window after 15 s, 1000 TCP_CHECK + 1000 HTTP_GET, one run; -k: RUNS runs
+# (every other one starting with keepalived) and the median CPU ratio. Without --vigild, vigild
+# is built in build/bench (Release); --logs keeps the daemons' logs (-l) and the file in DIR.
+# Never part of the tests.
 #
 # keepalived's checker process exits at start-up when the kernel has no IPVS ("IPVS: Can't
 # initialize ipvs": the generic netlink family and the IPVS socket options are missing and
@@ -25,7 +26,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 vigild="" keepalived=$(command -v keepalived || echo /usr/sbin/keepalived)
-seconds=60 warmup=15 tcp=1000 http=1000 vigild_only=0 logs=""
+seconds=60 warmup=15 tcp=1000 http=1000 vigild_only=0 logs="" runs=1
 while (($#)); do
   case $1 in
     --vigild) vigild=$2; shift 2 ;;
@@ -36,7 +37,8 @@ while (($#)); do
     -H) http=$2; shift 2 ;;
     --vigild-only) vigild_only=1; shift ;;
     --logs) logs=$2; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -k) runs=$2; shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "bench: unknown argument $1" >&2; exit 1 ;;
   esac
 done
@@ -196,21 +198,37 @@ measure() {
 }
 
 echo "checkers: $tcp TCP_CHECK + $http HTTP_GET (digest), delay_loop 1, window ${seconds}s after ${warmup}s"
-printf '%-20s %10s %11s %11s %9s %8s %14s %11s\n' "" "CPU s/min" "user s/min" "us/probe" "peak MB" \
-  "PSS MB" "connections/s" "requests/s"
-# (No process substitution: the VM guest has no /dev/fd.)
-result=$(measure vigild)
-read -r vc vr _ _ va vh vu vp vs _ <<<"$result"
-printf '%-20s %10s %11s %11s %9s %8s %14s %11s\n' "vigild" "$vc" "$vu" "$vp" "$vr" "$vs" "$va" "$vh"
-if ((vigild_only == 0)); then
-  result=$(measure keepalived)
-  read -r kc kr pc pr ka kh ku kp ks ps <<<"$result"
-  printf '%-20s %10s %11s %11s %9s %8s %14s %11s\n' "keepalived checker" "$kc" "$ku" "$kp" "$kr" \
-    "$ks" "$ka" "$kh"
+row() { printf '%-20s %10s %11s %11s %9s %8s %14s %11s\n' "$@"; }
+ratios=()
+for ((run = 1; run <= runs; run++)); do
+  ((runs == 1)) || echo "run $run of $runs"
+  row "" "CPU s/min" "user s/min" "us/probe" "peak MB" "PSS MB" "connections/s" "requests/s"
+  # Every other run starts with keepalived, so that a drift of the host's load over the runs
+  # weighs on both daemons alike. (No process substitution: the VM guest has no /dev/fd.)
+  order="vigild keepalived"
+  ((vigild_only)) && order=vigild
+  ((vigild_only == 0 && run % 2 == 0)) && order="keepalived vigild"
+  for impl in $order; do
+    result=$(measure "$impl")
+    if [ "$impl" = vigild ]; then
+      read -r vc vr _ _ va vh vu vp vs _ <<<"$result"
+    else
+      read -r kc kr pc pr ka kh ku kp ks ps <<<"$result"
+    fi
+  done
+  row "vigild" "$vc" "$vu" "$vp" "$vr" "$vs" "$va" "$vh"
+  ((vigild_only)) && continue
+  row "keepalived checker" "$kc" "$ku" "$kp" "$kr" "$ks" "$ka" "$kh"
   printf '%-20s %10s %11s %11s %9s %8s\n' "keepalived parent" "$pc" "" "" "$pr" "$ps"
   awk -v v="$vc" -v k="$kc" -v vu="$vu" -v ku="$ku" -v vp="$vp" -v kp="$kp" -v vr="$vr" -v kr="$kr" \
     -v vs="$vs" -v ks="$ks" -v ps="$ps" \
     'BEGIN {printf "vigild/keepalived checker: CPU %.2fx, user CPU %.2fx, CPU per probe %.2fx, peak RSS %.2fx\n",
             v/k, vu/ku, vp/kp, vr/kr
             if (ks + ps > 0) printf "vigild/keepalived (checker + parent): PSS %.2fx\n", vs/(ks + ps)}'
+  ratios+=("$(awk -v v="$vc" -v k="$kc" 'BEGIN {printf "%.2f", v/k}')")
+done
+if ((${#ratios[@]} > 1)); then
+  printf '%s\n' "${ratios[@]}" | sort -n | awk '{r[NR] = $1; all = all " " $1}
+    END {m = NR % 2 ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2
+         printf "vigild/keepalived checker CPU over %d runs: median %.2fx (sorted:%s)\n", NR, m, all}'
 fi
