@@ -41,9 +41,9 @@ gen() {  # gen PREFIX N M [--vrrp IF PRIO]
   echo "$vm" >"$work/bench/$prefix-m.txt"
 }
 gen base "$n" "$m"
-for f in changed total last; do mv "$work/bench/base-$f.txt" "$work/bench/$f.txt"; done
+for f in changed total last m; do mv "$work/bench/base-$f.txt" "$work/bench/$f.txt"; done
 mv "$work/bench/base-reload.conf" "$work/bench/reload.conf"
-rm "$work/bench/base-m.txt"
+echo "${n}x${m}" >"$work/bench/size.txt"
 ((big)) && gen big "$big_n" "$big_m" --vrrp vb0 150
 echo "export BENCH_REPEAT=$runs" >"$work/env"
 vm_initramfs "$work/root" "$work/initrd.gz" "$vigild" "$root/tests/integration/vm/guest" \

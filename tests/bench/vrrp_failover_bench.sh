@@ -63,6 +63,7 @@ start() {  # start HOST IMPL
   fi
   LAB_PIDS+=("$!")
   eval "pid_$1=$!"
+  disown  # the kill scenarios SIGKILL it: no "Killed" job message on stderr
 }
 
 killall_in() { ip netns pids "$(lab_ns "$1")" | xargs -r kill -9 2>/dev/null || true; }

@@ -117,14 +117,16 @@ reload() {
   echo "BENCH $name-reload $d $(secs "$t0" "$t1") $(cpus "$c0" "$c1") $o"
 }
 
-# ---- 1,000 x 4
+# ---- -n x -m (default 1,000 x 4)
 read -r vip rip <"$b/changed.txt"
 total=$(cat "$b/total.txt")
 last=$(cat "$b/last.txt")
+per_vs=$(cat "$b/m.txt")  # real servers per virtual server (-m)
+size=$(cat "$b/size.txt")  # "1000x4": -n x -m
 for r in $(seq "$repeat"); do
   for d in keepalived vigild; do
-    push "1000x4" "$d" "$b/base.conf" "$total" "$last" 4 -C || continue
-    reload "1000x4" "$d" "$b/reload.conf" "$vip" "$rip"
+    push "$size" "$d" "$b/base.conf" "$total" "$last" "$per_vs" -C || continue
+    reload "$size" "$d" "$b/reload.conf" "$vip" "$rip"
     [ "$(entries)" -eq "$total" ] || bad "$d: $(entries) entries after the reload, not $total"
     stop_daemon "$d"
   done
