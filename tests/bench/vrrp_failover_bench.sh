@@ -125,10 +125,10 @@ one() {
   fi
   wait_for 10 has_vip d2 10.77.0.100 || { echo "bench: d2 never took over ($impl $sc)" >&2; return 1; }
   sleep 1
-  kill "$png" "$mon" 2>/dev/null; wait "$png" "$mon" 2>/dev/null || true
+  # Killed and reaped with stderr closed: bash's "Terminated" job notices go there.
+  { kill "$png" "$mon"; wait "$png" "$mon"; } 2>/dev/null || true
   pkill -P "$snf" 2>/dev/null || true
-  kill "$snf" 2>/dev/null || true
-  wait "$snf" 2>/dev/null || true
+  { kill "$snf"; wait "$snf"; } 2>/dev/null || true
   killall_in d1
   killall_in d2
   ip -n "$(lab_ns sw)" link set "$port_d1" up
