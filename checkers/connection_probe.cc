@@ -74,8 +74,8 @@ void ConnectionProbe::connect(std::string_view request) {
   // has finished its handshake one way or the other).
   const boost::asio::ip::tcp::endpoint to(endpoint_.address, endpoint_.port);
   attempted_ = true;
-  const bool now = ::connect(socket_.native_handle(), to.data(),
-                             static_cast<socklen_t>(to.size())) == 0;
+  const bool now =
+      ::connect(socket_.native_handle(), to.data(), static_cast<socklen_t>(to.size())) == 0;
   if (!now && errno != EINPROGRESS) {
     report_connect(StepOutcome{false, std::error_code(errno, std::system_category())});
     return;
