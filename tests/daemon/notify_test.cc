@@ -274,8 +274,9 @@ TEST(NotifierIntegration, RealScriptReceivesKeepalivedArguments) {
   const std::string out = dir / "args";
   {
     std::ofstream s(script);
-    s << "#!/bin/sh\nfor a in \"$@\"; do printf '%s|' \"$a\"; done >> '" << out << "'\necho >> '"
-      << out << "'\n";
+    // One write per script: the two scripts run concurrently and append to the same file.
+    s << "#!/bin/sh\nline=\nfor a in \"$@\"; do line=\"$line$a|\"; done\n"
+      << "printf '%s\\n' \"$line\" >> '" << out << "'\n";
   }
   ::chmod(script.c_str(), 0755);
 
