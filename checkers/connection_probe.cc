@@ -69,14 +69,11 @@ void ConnectionProbe::connect(std::string_view request) {
       return;
     }
   }
-  // connect(2) and a wait for writability, then SO_ERROR: what Asio's async_connect does less
-  // its poll(2) (epoll reports the socket's state as of the wait's end, so a writable socket
-  // has finished its handshake one way or the other).
   const boost::asio::ip::tcp::endpoint to(endpoint_.address, endpoint_.port);
   attempted_ = true;
-  const bool now =
+  const bool connected_now =
       ::connect(socket_.native_handle(), to.data(), static_cast<socklen_t>(to.size())) == 0;
-  if (!now && errno != EINPROGRESS) {
+  if (!connected_now && errno != EINPROGRESS) {
     report_connect(StepOutcome{false, std::error_code(errno, std::system_category())});
     return;
   }
@@ -93,10 +90,13 @@ void ConnectionProbe::connect(std::string_view request) {
         }));
     return;
   }
-  if (now) {
+  if (connected_now) {
     report_connect(StepOutcome{});
     return;
   }
+  // A wait for writability, then SO_ERROR: what Asio's async_connect does less its poll(2)
+  // (epoll reports the socket's state as of the wait's end, so a writable socket has finished
+  // its handshake one way or the other).
   begin_step();
   socket_.async_wait(
       boost::asio::socket_base::wait_write,
