@@ -6,20 +6,18 @@
 #include <unordered_map>
 #include <vector>
 
-#include <spdlog/async.h>
-#include <spdlog/async_logger.h>
-#include <spdlog/sinks/null_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/spdlog.h>
+
+#include "core/log_writer.h"
 
 namespace vigil::core {
 namespace {
 
 struct State {
   std::mutex mutex;
-  std::shared_ptr<spdlog::details::thread_pool> pool;
-  std::vector<spdlog::sink_ptr> sinks;
+  std::shared_ptr<LogWriter> writer;
   spdlog::level::level_enum level = spdlog::level::info;
   std::unordered_map<std::string, std::shared_ptr<spdlog::logger>> loggers;
 };
@@ -30,13 +28,9 @@ State& state() {
 }
 
 std::shared_ptr<spdlog::logger> make_logger(State& s, const std::string& name) {
-  auto l = std::make_shared<spdlog::async_logger>(name, s.sinks.begin(), s.sinks.end(), s.pool,
-                                                  spdlog::async_overflow_policy::overrun_oldest);
+  // Synchronous as far as spdlog knows: its only sink is the hand-off to the writer thread.
+  auto l = std::make_shared<spdlog::logger>(name, s.writer);
   l->set_level(s.level);
-  // The writer thread flushes after every record of info and above, so that state changes
-  // reach the log file (or the journal's pipe) at once, even if the daemon is killed; the loop
-  // never waits for it. Debug records are flushed with the next one.
-  l->flush_on(spdlog::level::info);
   return l;
 }
 
@@ -45,33 +39,31 @@ std::shared_ptr<spdlog::logger> make_logger(State& s, const std::string& name) {
 void setup_logging(const LogOptions& options) {
   State& s = state();
   std::lock_guard lock(s.mutex);
-  if (!s.pool) s.pool = std::make_shared<spdlog::details::thread_pool>(options.queue_size, 1);
-  s.sinks.clear();
+  if (!s.writer) s.writer = std::make_shared<LogWriter>(options.queue_size);
+  // The sinks run only on the writer thread, hence the single-threaded variants.
+  std::vector<spdlog::sink_ptr> sinks;
   if (options.console) {
-    auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    auto sink = std::make_shared<spdlog::sinks::stderr_sink_st>();
     sink->set_pattern("%Y-%m-%d %H:%M:%S.%e %n: %v");
-    s.sinks.push_back(sink);
+    sinks.push_back(sink);
   }
   if (options.syslog) {
-    auto sink = std::make_shared<spdlog::sinks::syslog_sink_mt>(options.ident, LOG_PID,
+    auto sink = std::make_shared<spdlog::sinks::syslog_sink_st>(options.ident, LOG_PID,
                                                                 options.syslog_facility, false);
     sink->set_pattern("%n: %v");
-    s.sinks.push_back(sink);
+    sinks.push_back(sink);
   }
-  if (s.sinks.empty()) s.sinks.push_back(std::make_shared<spdlog::sinks::null_sink_mt>());
+  s.writer->set_sinks(std::move(sinks));
   s.level = options.detail ? spdlog::level::debug : spdlog::level::info;
-  for (auto& [name, l] : s.loggers) {
-    l->sinks() = s.sinks;
-    l->set_level(s.level);
-  }
+  for (auto& [name, l] : s.loggers) l->set_level(s.level);
 }
 
 void shutdown_logging() {
   State& s = state();
   std::lock_guard lock(s.mutex);
-  for (auto& [name, l] : s.loggers) l->flush();
   s.loggers.clear();
-  s.pool.reset();  // joins the worker after it drained the queue
+  if (s.writer) s.writer->stop();  // writes what is queued, then joins the writer
+  s.writer.reset();
 }
 
 std::shared_ptr<spdlog::logger> logger(std::string_view component) {
@@ -80,10 +72,10 @@ std::shared_ptr<spdlog::logger> logger(std::string_view component) {
   std::string name(component);
   auto it = s.loggers.find(name);
   if (it != s.loggers.end()) return it->second;
-  if (!s.pool) {
+  if (!s.writer) {
     // Logging used before setup (tests): default to a quiet stderr logger.
-    s.pool = std::make_shared<spdlog::details::thread_pool>(kDefaultLogQueueSize, 1);
-    s.sinks = {std::make_shared<spdlog::sinks::stderr_sink_mt>()};
+    s.writer = std::make_shared<LogWriter>(kDefaultLogQueueSize);
+    s.writer->set_sinks({std::make_shared<spdlog::sinks::stderr_sink_st>()});
     s.level = spdlog::level::warn;
   }
   auto l = make_logger(s, name);
@@ -94,7 +86,7 @@ std::shared_ptr<spdlog::logger> logger(std::string_view component) {
 std::size_t dropped_log_records() {
   State& s = state();
   std::lock_guard lock(s.mutex);
-  return s.pool ? s.pool->overrun_counter() : 0;
+  return s.writer ? s.writer->dropped() : 0;
 }
 
 bool parse_syslog_facility(std::string_view text, int& facility) {

@@ -1,9 +1,9 @@
 #pragma once
 
 // Logging that never blocks the event loop. Records go to a bounded queue drained by one
-// background thread (spdlog's async logger); when the queue is full the oldest record is
-// dropped and counted, so a slow console or a missing /dev/log (syslog() then falls back to
-// the console) can never stall a VRRP takeover, as keepalived's synchronous logging does.
+// background thread (core/log_writer.h); when the queue is full the oldest record is dropped
+// and counted, so a slow console or a missing /dev/log (syslog() then falls back to the
+// console) can never stall a VRRP takeover, as keepalived's synchronous logging does.
 
 #include <cstddef>
 #include <memory>
@@ -22,10 +22,9 @@ struct LogOptions {
   int syslog_facility = 3 << 3;  // LOG_DAEMON; -S chooses another
   bool detail = false;           // -D: debug level
   std::string ident = "vigild";
-  // Records waiting for the writer thread. spdlog preallocates every slot (408 bytes each): 8192
-  // slots were 3.3 MB, most of the daemon's private memory. 1024 slots hold the log burst of a
-  // takeover of 250 instances (about 4 lines each); past that the oldest records are dropped and
-  // counted (dropped_log_records), never blocking the event loop.
+  // Records waiting for the writer thread (about 400 bytes each, taken only while they wait).
+  // 1024 hold the log burst of a takeover of 250 instances (about 4 lines each); past that the
+  // oldest records are dropped and counted (dropped_log_records), never blocking the event loop.
   std::size_t queue_size = kDefaultLogQueueSize;
 };
 
