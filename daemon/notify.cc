@@ -198,12 +198,29 @@ std::vector<std::string> Notifier::configure(const config::Config& config,
   return problems;
 }
 
+namespace {
+
+// An instance or group without any script gets no entry (about 600 bytes each: 0.12 MB of a
+// 200-instance director that runs no notify script).
+void store_scripts(std::map<std::string, NotifyScripts, std::less<>>& m, const std::string& name,
+                   NotifyScripts scripts) {
+  const bool none = !scripts.master && !scripts.backup && !scripts.fault && !scripts.stop &&
+                    !scripts.generic && !scripts.master_rx_lower_pri && !scripts.deleted;
+  if (none) {
+    m.erase(name);
+  } else {
+    m.insert_or_assign(name, std::move(scripts));
+  }
+}
+
+}  // namespace
+
 void Notifier::set_instance_scripts(const std::string& name, NotifyScripts scripts) {
-  instances_[name] = std::move(scripts);
+  store_scripts(instances_, name, std::move(scripts));
 }
 
 void Notifier::set_group_scripts(const std::string& name, NotifyScripts scripts) {
-  groups_[name] = std::move(scripts);
+  store_scripts(groups_, name, std::move(scripts));
 }
 
 void Notifier::add_fifo(std::unique_ptr<NotifyFifo> fifo, FifoScope scope) {
