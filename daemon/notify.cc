@@ -122,9 +122,10 @@ Notifier::~Notifier() {
 
 namespace {
 
-std::optional<core::Command> resolve(const std::optional<config::ScriptSpec>& s,
-                                     const core::ScriptDefaults& defaults, const std::string& what,
-                                     std::vector<std::string>& problems) {
+// S: std::optional<ScriptSpec> (notify FIFOs) or Boxed<ScriptSpec> (instances, sync groups).
+template <typename S>
+std::optional<core::Command> resolve(const S& s, const core::ScriptDefaults& defaults,
+                                     const std::string& what, std::vector<std::string>& problems) {
   if (!s) return std::nullopt;
   std::string error;
   auto c = core::make_script_command(s->command, s->user, s->group, defaults, &error);

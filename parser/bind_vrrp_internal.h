@@ -45,7 +45,7 @@ void bind_track_files(const Node& block, std::string_view owner, const config::V
 
 // notify_* keywords: `owner_prefix` is "(VI_1)" or "vrrp group G".
 void bind_notify(const Node& node, std::string_view owner_prefix,
-                 std::optional<config::ScriptSpec>& slot, BindContext& ctx);
+                 config::Boxed<config::ScriptSpec>& slot, BindContext& ctx);
 
 // ---- vrrp_instance ----
 

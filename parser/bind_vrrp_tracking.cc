@@ -158,7 +158,7 @@ void bind_track_files(const Node& block, std::string_view owner, const config::V
 }
 
 void bind_notify(const Node& node, std::string_view owner_prefix,
-                 std::optional<config::ScriptSpec>& slot, BindContext& ctx) {
+                 config::Boxed<config::ScriptSpec>& slot, BindContext& ctx) {
   if (slot) {
     ctx.diag.error(node.location(), std::string(owner_prefix) + " " + q(node.keyword()) +
                                         " script already specified; ignoring this one");

@@ -72,7 +72,9 @@ Json seconds_json(Duration d) {
 
 Json seconds_json(const std::optional<Duration>& d) { return d ? seconds_json(*d) : Json(nullptr); }
 
-Json script_json(const std::optional<config::ScriptSpec>& s) {
+namespace {
+
+Json script_spec_json(const config::ScriptSpec* s) {
   if (!s) return Json(nullptr);
   Json j;
   j["command"] = s->command;
@@ -80,6 +82,14 @@ Json script_json(const std::optional<config::ScriptSpec>& s) {
   j["group"] = s->group.empty() ? Json(nullptr) : Json(s->group);
   return j;
 }
+
+}  // namespace
+
+Json script_json(const std::optional<config::ScriptSpec>& s) {
+  return script_spec_json(s ? &*s : nullptr);
+}
+
+Json script_json(const config::Boxed<config::ScriptSpec>& s) { return script_spec_json(s.get()); }
 
 Json address_json(const std::optional<core::IpAddress>& a) {
   return a ? Json(a->to_string()) : Json(nullptr);

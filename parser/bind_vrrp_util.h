@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "parser/binder.h"
+#include "parser/config/boxed.h"
 #include "parser/config/global.h"
 
 namespace vigil::parser::detail {
@@ -127,6 +128,7 @@ using Json = nlohmann::ordered_json;
 Json seconds_json(Duration d);
 Json seconds_json(const std::optional<Duration>& d);
 Json script_json(const std::optional<config::ScriptSpec>& s);
+Json script_json(const config::Boxed<config::ScriptSpec>& s);
 template <class T>
 Json opt_json(const std::optional<T>& v) {
   return v ? Json(*v) : Json(nullptr);

@@ -571,7 +571,7 @@ void record_scripts(const Config& c, BindContext& ctx) {
     ctx.host.scripts.push_back({s.script.command, user_of(s.script), ScriptKind::kTrack,
                                 s.script.location, "vrrp_script " + s.name});
   }
-  auto notify = [&](const std::optional<config::ScriptSpec>& s, std::string what) {
+  auto notify = [&](const config::Boxed<config::ScriptSpec>& s, std::string what) {
     if (!s) return;
     ctx.host.scripts.push_back(
         {s->command, user_of(*s), ScriptKind::kNotify, s->location, std::move(what)});

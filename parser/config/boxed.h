@@ -16,6 +16,7 @@ class Boxed {
   Boxed() = default;
   Boxed(std::nullopt_t) {}
   Boxed(T value) : p_(std::make_unique<T>(std::move(value))) {}
+  Boxed(std::optional<T> value) : p_(value ? std::make_unique<T>(std::move(*value)) : nullptr) {}
   Boxed(const Boxed& other) : p_(other.p_ ? std::make_unique<T>(*other.p_) : nullptr) {}
   Boxed(Boxed&&) noexcept = default;
   Boxed& operator=(const Boxed& other) {

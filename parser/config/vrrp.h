@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "parser/config/boxed.h"
 #include "parser/config/global.h"
 #include "parser/config/vrrp_addresses.h"
 #include "parser/config/vrrp_instance.h"
@@ -58,11 +59,11 @@ struct SyncGroup {
   std::vector<TrackedInterface> track_interfaces;
   std::vector<TrackedScript> track_scripts;
   std::vector<TrackedFile> track_files;
-  std::optional<ScriptSpec> notify_master;
-  std::optional<ScriptSpec> notify_backup;
-  std::optional<ScriptSpec> notify_fault;
-  std::optional<ScriptSpec> notify_stop;
-  std::optional<ScriptSpec> notify;
+  Boxed<ScriptSpec> notify_master;
+  Boxed<ScriptSpec> notify_backup;
+  Boxed<ScriptSpec> notify_fault;
+  Boxed<ScriptSpec> notify_stop;
+  Boxed<ScriptSpec> notify;
   std::optional<bool> smtp_alert;           // effective after finalize
   bool sync_group_tracking_weight = false;  // global_tracking is the deprecated spelling
   std::optional<bool> notify_priority_changes;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/ip_address.h"
+#include "parser/config/boxed.h"
 #include "parser/config/global.h"
 #include "parser/config/vrrp_addresses.h"
 #include "parser/source_location.h"
@@ -134,15 +135,15 @@ struct VrrpInstance {
   bool garp_extra_if_all = false;
   std::uint32_t debug = 0;
 
-  // ---- notification ----
-  std::optional<ScriptSpec> notify_master;
-  std::optional<ScriptSpec> notify_backup;
-  std::optional<ScriptSpec> notify_fault;
-  std::optional<ScriptSpec> notify_stop;
-  std::optional<ScriptSpec> notify;
-  std::optional<ScriptSpec> notify_master_rx_lower_pri;
+  // ---- notification ---- (boxed: rarely set, and 128 bytes each as std::optional)
+  Boxed<ScriptSpec> notify_master;
+  Boxed<ScriptSpec> notify_backup;
+  Boxed<ScriptSpec> notify_fault;
+  Boxed<ScriptSpec> notify_stop;
+  Boxed<ScriptSpec> notify;
+  Boxed<ScriptSpec> notify_master_rx_lower_pri;
   bool notify_deleted = false;
-  std::optional<ScriptSpec> notify_deleted_script;
+  Boxed<ScriptSpec> notify_deleted_script;
   std::optional<bool> smtp_alert;               // effective after finalize
   std::optional<bool> notify_priority_changes;  // effective after finalize
 };
