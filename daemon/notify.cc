@@ -205,9 +205,7 @@ namespace {
 // 200-instance director that runs no notify script).
 void store_scripts(std::map<std::string, NotifyScripts, std::less<>>& m, const std::string& name,
                    NotifyScripts scripts) {
-  const bool none = !scripts.master && !scripts.backup && !scripts.fault && !scripts.stop &&
-                    !scripts.generic && !scripts.master_rx_lower_pri && !scripts.deleted;
-  if (none) {
+  if (scripts.empty()) {
     m.erase(name);
   } else {
     m.insert_or_assign(name, std::move(scripts));

@@ -96,6 +96,11 @@ struct NotifyScripts {
   std::optional<core::Command> generic;  // `notify`: four words get appended
   std::optional<core::Command> master_rx_lower_pri;
   std::optional<core::Command> deleted;  // notify_deleted's optional script
+
+  // No script at all: the Notifier keeps no entry for it.
+  bool empty() const {
+    return !master && !backup && !fault && !stop && !generic && !master_rx_lower_pri && !deleted;
+  }
 };
 
 struct NotifierStats {
